@@ -5,6 +5,7 @@
 #include <tapegrad/autograd/tensor.h>
 
 #include <atomic>
+#include <limits>
 
 #include "accumulate_grad.h"
 #include "allocator.h"
@@ -44,6 +45,7 @@ TensorImpl::~TensorImpl() {
 }
 
 bool TensorImpl::is_contiguous() const {
+  if (numel == 0) return true;  // as PyTorch: nothing to lay out
   int64_t expected = 1;
   for (int64_t d = static_cast<int64_t>(shape.size()) - 1; d >= 0; --d) {
     if (shape[d] == 1) continue;
@@ -90,8 +92,13 @@ int64_t wrap_dim(int64_t dim, int64_t ndim, std::string_view op) {
 }
 
 Tensor empty(const Shape& shape, TensorOptions options) {
-  for (int64_t s : shape) TG_CHECK(s >= 0, "empty: negative size in shape {}", shape);
-  const int64_t n = shape_numel(shape);
+  int64_t n = 1;
+  const int64_t limit = std::numeric_limits<int64_t>::max() / tg::itemsize(options.dtype_);
+  for (int64_t s : shape) {
+    TG_CHECK(s >= 0, "empty: negative size in shape {}", shape);
+    TG_CHECK(s == 0 || n <= limit / s, "empty: shape {} is too large to allocate", shape);
+    n *= s;
+  }
   auto impl = std::make_shared<TensorImpl>(Storage::allocate(n * tg::itemsize(options.dtype_)), shape,
                                            contiguous_strides(shape), 0, options.dtype_);
   Tensor t(std::move(impl));

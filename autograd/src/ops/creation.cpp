@@ -42,7 +42,9 @@ Tensor arange(double end, TensorOptions options) { return arange(0, end, 1, opti
 Tensor linspace(double start, double end, int64_t steps, TensorOptions options) {
   TG_CHECK(steps >= 0, "linspace: steps must be non-negative, got {}", steps);
   const double step = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0.0;
-  return fill_with({steps}, options, [=](int64_t i) { return i == steps - 1 ? end : start + static_cast<double>(i) * step; });
+  // The last point is exactly `end` (no rounding drift); one step gives `start`, as in PyTorch.
+  return fill_with({steps}, options,
+                   [=](int64_t i) { return i == steps - 1 && steps > 1 ? end : start + static_cast<double>(i) * step; });
 }
 
 Tensor eye(int64_t n, int64_t m, TensorOptions options) {

@@ -13,19 +13,6 @@ using autograd::record;
 
 namespace ops {
 
-Shape normalize_dims(const Shape& dims, int64_t ndim, std::string_view op) {
-  Shape out;
-  if (dims.empty()) {
-    for (int64_t d = 0; d < ndim; ++d) out.push_back(d);
-    return out;
-  }
-  for (int64_t d : dims) out.push_back(wrap_dim(d, ndim, op));
-  std::sort(out.begin(), out.end());
-  TG_CHECK(std::adjacent_find(out.begin(), out.end()) == out.end(), "{}: dim repeated in {}", op, dims);
-  if (ndim == 0) out.clear();  // dim 0 / -1 of a 0-d tensor reduces nothing
-  return out;
-}
-
 int64_t checked_dim(int64_t dim, const Shape& shape, std::string_view op) {
   const int64_t n = std::max<int64_t>(static_cast<int64_t>(shape.size()), 1);  // a 0-d tensor accepts 0 and -1
   TG_CHECK(dim >= -n && dim < n, "{}: dim {} is out of range for a tensor of shape {}", op, dim, shape);
@@ -114,7 +101,7 @@ Tensor sum(const Tensor& x, const Shape& dims_, bool keepdim) {
   // bool sums count; int64 sums stay int64; float32 accumulates in double for accuracy.
   Tensor src = x.dtype() == kBool ? x.detach().to(kLong) : x;
   Tensor out = dispatch_numeric(src.dtype(), "sum", [&]<typename T>() {
-    using Acc = std::conditional_t<std::is_same_v<T, float>, double, T>;
+    using Acc = kernels::acc_t<T>;
     return ops::reduce_runs<T>(
         src, dims, Acc{0}, [](Acc a, T v) { return a + static_cast<Acc>(v); }, [](Acc a) { return static_cast<T>(a); });
   });
@@ -132,7 +119,8 @@ Tensor sum(const Tensor& x) { return sum(x, Shape{}, false); }
 
 Tensor mean(const Tensor& x, const Shape& dims_, bool keepdim) {
   TG_CHECK(x.defined(), "mean: called with an undefined tensor");
-  TG_CHECK(x.is_floating_point(), "mean: expected a float32/float64 tensor, got {}", x.dtype());
+  TG_CHECK(x.is_floating_point(), "mean: expected a float32/float64 tensor, got {} of shape {}", x.dtype(),
+           x.shape());
   const Shape dims = ops::normalize_dims(dims_, x.shape(), "mean");
   int64_t count = 1;
   for (int64_t d : dims) count *= x.shape()[d];
@@ -152,7 +140,8 @@ Tensor var_backward(const Tensor& gk, const Tensor& x, const Shape& dims, double
 Tensor variance(const Tensor& x, const Shape& dims_, bool unbiased, bool keepdim, bool take_sqrt) {
   const char* op = take_sqrt ? "std" : "var";
   TG_CHECK(x.defined(), "{}: called with an undefined tensor", op);
-  TG_CHECK(x.is_floating_point(), "{}: expected a float32/float64 tensor, got {} of shape {}", op, x.dtype(), x.shape());
+  TG_CHECK(x.is_floating_point(), "{}: expected a float32/float64 tensor, got {} of shape {}", op, x.dtype(),
+           x.shape());
   const Shape dims = ops::normalize_dims(dims_, x.shape(), op);
   const ops::BlockData src = ops::as_block(x, dims);
   const ops::Block b = src.block;
@@ -174,9 +163,10 @@ Tensor variance(const Tensor& x, const Shape& dims_, bool unbiased, bool keepdim
              return {var_backward(gv, s[0], dims, divisor)};
            });
   } else {
-    record("VarBackward", {x}, {out}, {x}, [unsq, dims, divisor](const Tensor& g, const tensor_list& s, Needs) -> tensor_list {
-      return {var_backward(unsq(g), s[0], dims, divisor)};
-    });
+    record("VarBackward", {x}, {out}, {x},
+           [unsq, dims, divisor](const Tensor& g, const tensor_list& s, Needs) -> tensor_list {
+             return {var_backward(unsq(g), s[0], dims, divisor)};
+           });
   }
   return out;
 }
@@ -218,13 +208,14 @@ Tensor prod(const Tensor& x, int64_t dim, bool keepdim) {
   });
   out = out.view(ops::reduced_shape(x.shape(), {d}, keepdim));
   if (needs_grad({x})) {
-    record("ProdBackward", {x}, {out}, {x, out}, [d, keepdim](const Tensor& g, const tensor_list& s, Needs) -> tensor_list {
-      const Tensor& in = s[0];
-      const Tensor gk = keepdim ? g : g.unsqueeze(d);
-      // d out / d x_i = prod_{j != i} x_j, which is out / x_i unless x_i (or another x_j) is 0.
-      if (!any(in == 0.0).item<bool>()) return {gk * (keepdim ? s[1] : s[1].unsqueeze(d)) / in};
-      return {gk * prod_others(in, d)};
-    });
+    record("ProdBackward", {x}, {out}, {x, out},
+           [d, keepdim](const Tensor& g, const tensor_list& s, Needs) -> tensor_list {
+             const Tensor& in = s[0];
+             const Tensor gk = keepdim ? g : g.unsqueeze(d);
+             // d out / d x_i = prod_{j != i} x_j, which is out / x_i unless x_i (or another x_j) is 0.
+             if (!any(in == 0.0).item<bool>()) return {gk * (keepdim ? s[1] : s[1].unsqueeze(d)) / in};
+             return {gk * prod_others(in, d)};
+           });
   }
   return out;
 }
@@ -236,8 +227,10 @@ Tensor prod(const Tensor& x) {
 
 Tensor norm(const Tensor& x, double p, const Shape& dims_, bool keepdim) {
   TG_CHECK(x.defined(), "norm: called with an undefined tensor");
-  TG_CHECK(x.is_floating_point(), "norm: expected a float32/float64 tensor, got {} of shape {}", x.dtype(), x.shape());
-  TG_CHECK(p > 0 || (std::isinf(p) && p < 0), "norm: p must be positive or +-inf, got {} (tensor of shape {})", p, x.shape());
+  TG_CHECK(x.is_floating_point(), "norm: expected a float32/float64 tensor, got {} of shape {}", x.dtype(),
+           x.shape());
+  TG_CHECK(p > 0 || (std::isinf(p) && p < 0), "norm: p must be positive or +-inf, got {} (tensor of shape {})", p,
+           x.shape());
   const Shape dims = ops::normalize_dims(dims_, x.shape(), "norm");
   // max |x|, min |x| and sum |x| as compositions: their gradients (ties split evenly, sign) are PyTorch's.
   if (std::isinf(p)) return p > 0 ? amax(abs(x), dims, keepdim) : amin(abs(x), dims, keepdim);
@@ -251,7 +244,8 @@ Tensor norm(const Tensor& x, double p, const Shape& dims_, bool keepdim) {
     T* o = out.data_ptr<T>();
     if (p == 2.0) {
       kernels::reduce_middle<T>(
-          in, o, b.outer, b.R, b.inner, Acc{0}, [](Acc a, T v) { return a + static_cast<Acc>(v) * static_cast<Acc>(v); },
+          in, o, b.outer, b.R, b.inner, Acc{0},
+          [](Acc a, T v) { return a + static_cast<Acc>(v) * static_cast<Acc>(v); },
           [](Acc a) { return static_cast<T>(std::sqrt(a)); });
     } else {
       const Acc pa = p, inv = 1 / pa;
@@ -286,9 +280,13 @@ Tensor Tensor::mean() const { return tg::mean(*this); }
 Tensor Tensor::mean(int64_t dim, bool keepdim) const { return tg::mean(*this, Shape{dim}, keepdim); }
 Tensor Tensor::mean(const Shape& dims, bool keepdim) const { return tg::mean(*this, dims, keepdim); }
 Tensor Tensor::var(bool unbiased) const { return tg::var(*this, Shape{}, unbiased, false); }
-Tensor Tensor::var(const Shape& dims, bool unbiased, bool keepdim) const { return tg::var(*this, dims, unbiased, keepdim); }
+Tensor Tensor::var(const Shape& dims, bool unbiased, bool keepdim) const {
+  return tg::var(*this, dims, unbiased, keepdim);
+}
 Tensor Tensor::std(bool unbiased) const { return tg::std(*this, Shape{}, unbiased, false); }
-Tensor Tensor::std(const Shape& dims, bool unbiased, bool keepdim) const { return tg::std(*this, dims, unbiased, keepdim); }
+Tensor Tensor::std(const Shape& dims, bool unbiased, bool keepdim) const {
+  return tg::std(*this, dims, unbiased, keepdim);
+}
 Tensor Tensor::prod() const { return tg::prod(*this); }
 Tensor Tensor::prod(int64_t dim, bool keepdim) const { return tg::prod(*this, dim, keepdim); }
 Tensor Tensor::norm(double p) const { return tg::norm(*this, p); }

@@ -9,11 +9,10 @@
 
 namespace tg::ops {
 
-// Sorted, unique, wrapped dims; empty means all dims.
-Shape normalize_dims(const Shape& dims, int64_t ndim, std::string_view op);
-// The same, with errors (out-of-range or repeated dim) that name the tensor's shape.
+// Sorted, unique, wrapped dims of a tensor of this shape; empty means all dims (and a 0-d tensor
+// has none). Errors (out-of-range or repeated dim) name op and shape.
 Shape normalize_dims(const Shape& dims, const Shape& shape, std::string_view op);
-// One wrapped dim, with an error naming the shape.
+// One wrapped dim (0 and -1 are valid for a 0-d tensor), with an error naming op and shape.
 int64_t checked_dim(int64_t dim, const Shape& shape, std::string_view op);
 // Output shape of reducing `dims` (normalised).
 Shape reduced_shape(const Shape& shape, const Shape& dims, bool keepdim);

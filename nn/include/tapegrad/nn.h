@@ -5,6 +5,7 @@
 #include <tapegrad/nn/batchnorm.h>
 #include <tapegrad/nn/checkpoint.h>
 #include <tapegrad/nn/container.h>
+#include <tapegrad/nn/conv.h>
 #include <tapegrad/nn/dropconnect.h>
 #include <tapegrad/nn/dropout.h>
 #include <tapegrad/nn/embedding.h>

@@ -108,8 +108,14 @@ Tensor empty(const Shape& shape, TensorOptions options) {
 
 // ---- Tensor: metadata ------------------------------------------------------------------
 
-int64_t Tensor::size(int64_t d) const { return shape()[wrap_dim(d, dim(), "size")]; }
-int64_t Tensor::stride(int64_t d) const { return strides()[wrap_dim(d, dim(), "stride")]; }
+int64_t Tensor::size(int64_t d) const {
+  TG_CHECK(dim() > 0, "size: a 0-d tensor has no dim {}", d);
+  return shape()[wrap_dim(d, dim(), "size")];
+}
+int64_t Tensor::stride(int64_t d) const {
+  TG_CHECK(dim() > 0, "stride: a 0-d tensor has no dim {}", d);
+  return strides()[wrap_dim(d, dim(), "stride")];
+}
 uint64_t Tensor::version() const {
   TG_CHECK(defined(), "version: called on an undefined tensor");
   return impl_->storage->version;

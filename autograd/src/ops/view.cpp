@@ -192,6 +192,7 @@ Tensor Tensor::slice(int64_t dim_, std::optional<int64_t> start_, std::optional<
 }
 
 Tensor Tensor::narrow(int64_t dim_, int64_t start, int64_t length) const {
+  TG_CHECK(dim() > 0, "narrow: cannot narrow a 0-d tensor");
   const int64_t d = wrap_dim(dim_, dim(), "narrow");
   const int64_t n = shape()[d];
   if (start < 0) start += n;
@@ -228,8 +229,8 @@ Tensor Tensor::squeeze() const {
 }
 
 Tensor Tensor::squeeze(int64_t dim_) const {
-  if (dim() == 0) return view(shape());
   const int64_t d = wrap_dim(dim_, dim(), "squeeze");
+  if (dim() == 0) return view(shape());
   if (shape()[d] != 1) return view(shape());
   Shape sh = shape();
   sh.erase(sh.begin() + d);
@@ -264,6 +265,7 @@ Tensor Tensor::expand(const Shape& shape_) const {
     }
     const int64_t have = shape()[i - lead];
     const int64_t want = shape_[i] == -1 ? have : shape_[i];
+    TG_CHECK(want >= 0, "expand: invalid size {} in {} (only -1 keeps a size)", shape_[i], shape_);
     TG_CHECK(have == want || have == 1, "expand: cannot expand shape {} to {} (dim {} has size {})", shape(), shape_, i,
              have);
     sh[i] = want;

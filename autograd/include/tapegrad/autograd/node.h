@@ -40,7 +40,7 @@ struct SavedTensor {
 // Which inputs need a gradient (bit i for input i).
 struct Needs {
   uint64_t bits = 0;
-  bool operator[](size_t i) const { return (bits >> i) & 1U; }
+  bool operator[](size_t i) const { return i >= 64 || ((bits >> i) & 1U); }  // past 64: assume needed
 };
 
 class Node : public std::enable_shared_from_this<Node> {

@@ -33,7 +33,7 @@ struct Options {
   int64_t batch_size = 128;
   std::string optimizer = "adam";
   std::optional<double> lr;
-  std::string schedule = "none";
+  std::string schedule = "cosine";
   double weight_decay = 0.0;
   std::string augment;
   std::string preprocess = "none";

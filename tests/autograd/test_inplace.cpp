@@ -276,3 +276,16 @@ TEST_CASE("no-grad in-place updates parameters in their own storage (an SGD step
   (w * w).sum().backward();
   require_values(w.grad(), {1.6, 3.2, 4.8});
 }
+
+TEST_CASE("in-place ops refuse results their dtype cannot hold", "[inplace]") {
+  REQUIRE_THROWS_WITH(tg::zeros({2}, tg::kLong).mul_(0.5), Catch::Contains("mul_") && Catch::Contains("int64"));
+  REQUIRE_THROWS_WITH(tg::zeros({2}, tg::kLong).add_(tg::ones({2})), Catch::Contains("add_") && Catch::Contains("float32"));
+  REQUIRE_THROWS_WITH(tg::zeros({2}, tg::kLong).add_(tg::ones({2}, tg::kLong), 0.5), Catch::Contains("alpha"));
+  REQUIRE(tg::zeros({2}, tg::kLong).add_(2.0).sum().item<int64_t>() == 4);
+  REQUIRE(tg::zeros({2}).add_(tg::ones({2}, tg::kDouble)).sum().item<float>() == 2.0f);  // same kind: fine
+  tg::Tensor w = tg::ones({2}).requires_grad_(true);
+  REQUIRE_THROWS_WITH(tg::zeros({2}, tg::kLong).add_(w), Catch::Contains("add_"));
+  REQUIRE_THROWS_WITH(tg::zeros({3}).copy_(tg::zeros({4})), Catch::Contains("copy_") && Catch::Contains("[4]"));
+  tg::Tensor y = w * 2.0;
+  REQUIRE_THROWS_WITH(y.copy_(tg::zeros({4})), Catch::Contains("copy_"));
+}

@@ -40,6 +40,15 @@ Tensor& inplace(Tensor& self, const char* op, bool record_grad, Kernel kernel, O
   return self;
 }
 
+// In place, the result keeps self's dtype. As PyTorch's can_cast: a float result does not go into an
+// integer tensor, nor a numeric one into a bool tensor (that would silently truncate).
+void check_castable(const Tensor& self, const Tensor& other, const char* op) {
+  auto kind = [](DType d) { return d == kBool ? 0 : is_floating(d) ? 2 : 1; };
+  const DType result = promote(self.dtype(), other.dtype());
+  TG_CHECK(kind(result) <= kind(self.dtype()), "{}: the result type {} cannot be stored in place into a {} tensor (shape {})",
+           op, result, self.dtype(), self.shape());
+}
+
 template <typename F> void binary_into(Tensor& self, const Tensor& other, const char* op, F f) {
   const Shape shape = broadcast_shapes(self.shape(), other.shape(), op);
   TG_CHECK(shape == self.shape(), "{}: cannot write a result of shape {} into self of shape {}", op, shape,
@@ -71,6 +80,9 @@ void kernel_copy(Tensor& dst, const Tensor& src) {
 }
 
 Tensor& Tensor::add_(const Tensor& other, double alpha) {
+  check_castable(*this, other, "add_");
+  TG_CHECK(is_floating_point() || std::floor(alpha) == alpha, "add_: alpha {} cannot scale a {} tensor in place",
+           alpha, dtype());
   return inplace(
       *this, "add_", autograd::needs_grad({*this, other}),
       [&](Tensor& self) { binary_into(self, other, "add_", [alpha](auto x, auto y) { return x + alpha * y; }); },
@@ -82,6 +94,7 @@ Tensor& Tensor::sub_(const Tensor& other, double alpha) { return add_(other, -al
 Tensor& Tensor::sub_(double other) { return add_(scalar_like(*this, -other)); }
 
 Tensor& Tensor::mul_(const Tensor& other) {
+  check_castable(*this, other, "mul_");
   return inplace(
       *this, "mul_", autograd::needs_grad({*this, other}),
       [&](Tensor& self) { binary_into(self, other, "mul_", [](auto x, auto y) { return x * y; }); },
@@ -119,6 +132,9 @@ Tensor& Tensor::fill_(double value) {
 
 Tensor& Tensor::copy_(const Tensor& src) {
   TG_CHECK(src.defined(), "copy_: the source is undefined");
+  TG_CHECK(defined(), "copy_: called on an undefined tensor");
+  TG_CHECK(is_expandable_to(src.shape(), shape()), "copy_: cannot copy a tensor of shape {} into shape {}", src.shape(),
+           shape());
   return inplace(
       *this, "copy_", autograd::needs_grad({*this, src}), [&](Tensor& self) { kernel_copy(self, src); },
       [&](const Tensor& old) { return src.to(old.dtype()).expand(old.shape()).contiguous(); });

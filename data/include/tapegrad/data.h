@@ -2,6 +2,7 @@
 #pragma once
 
 #include <tapegrad/data/augment.h>
+#include <tapegrad/data/csv.h>
 #include <tapegrad/data/dataset.h>
 #include <tapegrad/data/idx.h>
 #include <tapegrad/data/loader.h>

@@ -44,7 +44,7 @@ struct MaxPool2dOptions {
 
 class MaxPool2d : public Module {
  public:
-  explicit MaxPool2d(MaxPool2dOptions options) : Module("MaxPool2d"), options(options) {}
+  explicit MaxPool2d(MaxPool2dOptions options);
   explicit MaxPool2d(int64_t kernel_size) : MaxPool2d(MaxPool2dOptions{.kernel_size = kernel_size}) {}
   Tensor forward(const Tensor& x) override;
   std::string extra_repr() const override;
@@ -61,7 +61,7 @@ struct AvgPool2dOptions {
 
 class AvgPool2d : public Module {
  public:
-  explicit AvgPool2d(AvgPool2dOptions options) : Module("AvgPool2d"), options(options) {}
+  explicit AvgPool2d(AvgPool2dOptions options);
   explicit AvgPool2d(int64_t kernel_size) : AvgPool2d(AvgPool2dOptions{.kernel_size = kernel_size}) {}
   Tensor forward(const Tensor& x) override;
   std::string extra_repr() const override;
@@ -70,7 +70,7 @@ class AvgPool2d : public Module {
 
 class AdaptiveAvgPool2d : public Module {
  public:
-  explicit AdaptiveAvgPool2d(Int2 output_size) : Module("AdaptiveAvgPool2d"), output_size(output_size) {}
+  explicit AdaptiveAvgPool2d(Int2 output_size);
   Tensor forward(const Tensor& x) override { return adaptive_avg_pool2d(x, output_size); }
   std::string extra_repr() const override { return fmt::format("output_size={}", output_size); }
   Int2 output_size;

@@ -20,6 +20,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -109,7 +110,10 @@ std::ostream& operator<<(std::ostream& os, const Module& m);
 
 }  // namespace tg::nn
 
-template <> struct fmt::formatter<tg::nn::Module> : fmt::formatter<std::string_view> {
+// Any module type (Sequential, a user's model, ...), not only Module itself.
+template <typename M>
+struct fmt::formatter<M, char, std::enable_if_t<std::is_base_of_v<tg::nn::Module, M>>>
+    : fmt::formatter<std::string_view> {
   auto format(const tg::nn::Module& m, fmt::format_context& ctx) const {
     return fmt::formatter<std::string_view>::format(m.to_string(), ctx);
   }

@@ -130,8 +130,9 @@ int64_t parse_class(const Field& f, const std::string& name, size_t column) {
 }
 
 // The 0-based index of a selected column among `count`.
-size_t resolve(const CsvColumn& column, const std::vector<std::string>& header, bool has_header, size_t count,
-               const std::string& name) {
+// header_line: where the header is, for errors.
+size_t resolve(const CsvColumn& column, const std::vector<std::string>& header, bool has_header, int64_t header_line,
+               size_t count, const std::string& name) {
   if (const auto* index = std::get_if<int64_t>(&column)) {
     const int64_t n = static_cast<int64_t>(count);
     const int64_t i = *index < 0 ? *index + n : *index;
@@ -141,10 +142,11 @@ size_t resolve(const CsvColumn& column, const std::vector<std::string>& header, 
   const std::string& wanted = std::get<std::string>(column);
   TG_CHECK(has_header, "{}: column '{}' is chosen by name, but the file has no header (header = false)", name, wanted);
   const auto it = std::find(header.begin(), header.end(), wanted);
-  TG_CHECK(it != header.end(), "{}:1: no column named '{}' in the header ({})", name, wanted, fmt::join(header, ", "));
+  TG_CHECK(it != header.end(), "{}:{}: no column named '{}' in the header ({})", name, header_line, wanted,
+           fmt::join(header, ", "));
   const auto i = static_cast<size_t>(it - header.begin());
   TG_CHECK(std::find(it + 1, header.end(), wanted) == header.end(),
-           "{}:1: the column name '{}' is ambiguous: the header has it more than once", name, wanted);
+           "{}:{}: the column name '{}' is ambiguous: the header has it more than once", name, header_line, wanted);
   return i;
 }
 
@@ -162,14 +164,15 @@ CsvDataset CsvDataset::from_text(const std::string& text, const std::string& nam
   std::vector<std::string> header;
   for (size_t c = 0; c < count; ++c) header.push_back(options.header ? fields[c].text : fmt::format("column {}", c + 1));
   const bool have_row = !options.header;  // without a header, `fields` already holds the first row
-  const size_t target = resolve(options.target, header, options.header, count, name);
+  const int64_t header_line = fields[0].line;
+  const size_t target = resolve(options.target, header, options.header, header_line, count, name);
   std::vector<size_t> cols;
   if (options.features.empty()) {
     for (size_t c = 0; c < count; ++c)
       if (c != target) cols.push_back(c);
   } else {
     for (const CsvColumn& column : options.features) {
-      const size_t c = resolve(column, header, options.header, count, name);
+      const size_t c = resolve(column, header, options.header, header_line, count, name);
       TG_CHECK(c != target, "{}: column '{}' is both a feature and the target", name, header[c]);
       TG_CHECK(std::find(cols.begin(), cols.end(), c) == cols.end(), "{}: column '{}' is selected twice as a feature",
                name, header[c]);

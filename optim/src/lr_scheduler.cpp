@@ -133,8 +133,8 @@ OneCycleLR::OneCycleLR(Optimizer& optimizer, OneCycleLROptions options)
   }
   TG_CHECK(o.max_lr > 0, "OneCycleLR: max_lr {} should be > 0", o.max_lr);
   TG_CHECK(o.pct_start >= 0 && o.pct_start <= 1, "OneCycleLR: pct_start {} should be in [0, 1]", o.pct_start);
-  TG_CHECK(o.div_factor > 0 && o.final_div_factor > 0, "OneCycleLR: div_factor {} and final_div_factor {} should be > 0",
-           o.div_factor, o.final_div_factor);
+  TG_CHECK(o.div_factor > 0 && o.final_div_factor > 0,
+           "OneCycleLR: div_factor {} and final_div_factor {} should be > 0", o.div_factor, o.final_div_factor);
 
   const double initial_lr = o.max_lr / o.div_factor;
   const double min_lr = initial_lr / o.final_div_factor;

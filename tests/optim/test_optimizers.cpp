@@ -347,35 +347,36 @@ TEST_CASE("options are readable and writable by name", "[optim]") {
 
 TEST_CASE("invalid options throw errors naming the optimizer and the option", "[optim]") {
   // The constructors get their parameters as an argument: generators outlive one run of the test case.
-  using Construct = std::function<void(const tg::tensor_list&)>;
+  using Params = const tg::tensor_list&;
+  using Construct = std::function<void(Params)>;
   auto [optimizer, option, construct] = GENERATE(table<std::string, std::string, Construct>({
-      {"SGD", "lr", [](const tg::tensor_list& params) { SGD(params, {.lr = -1}); }},
-      {"SGD", "momentum", [](const tg::tensor_list& params) { SGD(params, {.momentum = -0.5}); }},
-      {"SGD", "dampening", [](const tg::tensor_list& params) { SGD(params, {.momentum = 0.9, .dampening = 2}); }},
-      {"SGD", "weight_decay", [](const tg::tensor_list& params) { SGD(params, {.weight_decay = -1}); }},
-      {"SGD", "nesterov", [](const tg::tensor_list& params) { SGD(params, {.nesterov = true}); }},
-      {"SGD", "nesterov", [](const tg::tensor_list& params) { SGD(params, {.momentum = 0.9, .dampening = 0.1, .nesterov = true}); }},
-      {"Adagrad", "lr", [](const tg::tensor_list& params) { Adagrad(params, {.lr = -0.1}); }},
-      {"Adagrad", "lr_decay", [](const tg::tensor_list& params) { Adagrad(params, {.lr_decay = -1}); }},
-      {"Adagrad", "weight_decay", [](const tg::tensor_list& params) { Adagrad(params, {.weight_decay = -1}); }},
-      {"Adagrad", "initial_accumulator_value", [](const tg::tensor_list& params) { Adagrad(params, {.initial_accumulator_value = -1}); }},
-      {"Adagrad", "eps", [](const tg::tensor_list& params) { Adagrad(params, {.eps = -1}); }},
-      {"RMSprop", "lr", [](const tg::tensor_list& params) { RMSprop(params, {.lr = -1}); }},
-      {"RMSprop", "alpha", [](const tg::tensor_list& params) { RMSprop(params, {.alpha = -0.1}); }},
-      {"RMSprop", "eps", [](const tg::tensor_list& params) { RMSprop(params, {.eps = -1}); }},
-      {"RMSprop", "weight_decay", [](const tg::tensor_list& params) { RMSprop(params, {.weight_decay = -1}); }},
-      {"RMSprop", "momentum", [](const tg::tensor_list& params) { RMSprop(params, {.momentum = -1}); }},
-      {"Adam", "lr", [](const tg::tensor_list& params) { Adam(params, {.lr = std::nan("")}); }},
-      {"Adam", "beta1", [](const tg::tensor_list& params) { Adam(params, {.betas = {1.0, 0.999}}); }},
-      {"Adam", "beta2", [](const tg::tensor_list& params) { Adam(params, {.betas = {0.9, -0.1}}); }},
-      {"Adam", "eps", [](const tg::tensor_list& params) { Adam(params, {.eps = -1e-8}); }},
-      {"Adam", "weight_decay", [](const tg::tensor_list& params) { Adam(params, {.weight_decay = -1}); }},
-      {"AdamW", "lr", [](const tg::tensor_list& params) { AdamW(params, {.lr = -1}); }},
-      {"AdamW", "beta1", [](const tg::tensor_list& params) { AdamW(params, {.betas = {-0.1, 0.999}}); }},
-      {"AdamW", "beta2", [](const tg::tensor_list& params) { AdamW(params, {.betas = {0.9, 1.5}}); }},
-      {"AdamW", "weight_decay", [](const tg::tensor_list& params) { AdamW(params, {.weight_decay = -0.01}); }},
+      {"SGD", "lr", [](Params p) { SGD(p, {.lr = -1}); }},
+      {"SGD", "momentum", [](Params p) { SGD(p, {.momentum = -0.5}); }},
+      {"SGD", "dampening", [](Params p) { SGD(p, {.momentum = 0.9, .dampening = 2}); }},
+      {"SGD", "weight_decay", [](Params p) { SGD(p, {.weight_decay = -1}); }},
+      {"SGD", "nesterov", [](Params p) { SGD(p, {.nesterov = true}); }},
+      {"SGD", "nesterov", [](Params p) { SGD(p, {.momentum = 0.9, .dampening = 0.1, .nesterov = true}); }},
+      {"Adagrad", "lr", [](Params p) { Adagrad(p, {.lr = -0.1}); }},
+      {"Adagrad", "lr_decay", [](Params p) { Adagrad(p, {.lr_decay = -1}); }},
+      {"Adagrad", "weight_decay", [](Params p) { Adagrad(p, {.weight_decay = -1}); }},
+      {"Adagrad", "initial_accumulator_value", [](Params p) { Adagrad(p, {.initial_accumulator_value = -1}); }},
+      {"Adagrad", "eps", [](Params p) { Adagrad(p, {.eps = -1}); }},
+      {"RMSprop", "lr", [](Params p) { RMSprop(p, {.lr = -1}); }},
+      {"RMSprop", "alpha", [](Params p) { RMSprop(p, {.alpha = -0.1}); }},
+      {"RMSprop", "eps", [](Params p) { RMSprop(p, {.eps = -1}); }},
+      {"RMSprop", "weight_decay", [](Params p) { RMSprop(p, {.weight_decay = -1}); }},
+      {"RMSprop", "momentum", [](Params p) { RMSprop(p, {.momentum = -1}); }},
+      {"Adam", "lr", [](Params p) { Adam(p, {.lr = std::nan("")}); }},
+      {"Adam", "beta1", [](Params p) { Adam(p, {.betas = {1.0, 0.999}}); }},
+      {"Adam", "beta2", [](Params p) { Adam(p, {.betas = {0.9, -0.1}}); }},
+      {"Adam", "eps", [](Params p) { Adam(p, {.eps = -1e-8}); }},
+      {"Adam", "weight_decay", [](Params p) { Adam(p, {.weight_decay = -1}); }},
+      {"AdamW", "lr", [](Params p) { AdamW(p, {.lr = -1}); }},
+      {"AdamW", "beta1", [](Params p) { AdamW(p, {.betas = {-0.1, 0.999}}); }},
+      {"AdamW", "beta2", [](Params p) { AdamW(p, {.betas = {0.9, 1.5}}); }},
+      {"AdamW", "weight_decay", [](Params p) { AdamW(p, {.weight_decay = -0.01}); }},
       // A bad group option is caught too.
-      {"Adam", "lr", [](const tg::tensor_list& params) { Adam(std::vector<Adam::Group>{{.params = params, .options = {.lr = -1}}}); }},
+      {"Adam", "lr", [](Params p) { Adam(std::vector<Adam::Group>{{.params = p, .options = {.lr = -1}}}); }},
   }));
   INFO(optimizer << " " << option);
   const tg::tensor_list params{tg::ones({2}).requires_grad_(true)};
@@ -409,7 +410,11 @@ TEST_CASE("large parameters (the multi-threaded loops) follow the same updates",
   // 3·kParallelGrain elements: the update loops run on every OpenMP thread.
   const auto n = static_cast<size_t>(3 * kParallelGrain);
   Vec a(n), c(n), x0(n);
-  for (size_t i = 0; i < n; ++i) a[i] = 1 + static_cast<double>(i % 7), c[i] = std::sin(0.01 * i), x0[i] = std::cos(0.3 * i);
+  for (size_t i = 0; i < n; ++i) {
+    a[i] = 1 + static_cast<double>(i % 7);
+    c[i] = std::sin(0.01 * static_cast<double>(i));
+    x0[i] = std::cos(0.3 * static_cast<double>(i));
+  }
   const tg::Shape shape{static_cast<int64_t>(n)};
   const Problem wide{"wide quadratic", x0, shape,
                      [&](const tg::Tensor& x) {

@@ -1,15 +1,16 @@
 // Tabular data from a CSV file: one example per row, features float32 (F), target a 0-d int64
 // class index or a 0-d float32 regression value.
 //
-//   tg::data::CsvDataset iris("iris.csv", {.target = "species"});        // header row, ','
-//   auto [x, y] = iris.get(0);                                            // x (4) float32, y int64
+//   tg::data::CsvDataset wine("wine.csv", {.target = "class"});           // header row, ','
+//   auto [x, y] = wine.get(0);                                            // x (13) float32, y int64
 //   tg::data::CsvDataset houses("houses.csv", {.features = {"rooms", "area"}, .target = "price",
 //                                              .target_type = tg::data::CsvTarget::Regression});
 //
 // Columns are chosen by header name or by 0-based index (negative counts from the end, so the
 // default target -1 is the last column); the features default to every column but the target.
-// Parsing is strict: every field must be a finite number that fits float32 (a class index: an
-// integer >= 0), every row must have as many fields as the first, and each problem is a tg::Error
+// Parsing is strict: every field must be a finite number that float32 can hold, nonzero values
+// between about 1e-45 and 3.4e38 in magnitude (a class: an integer >= 0, not a name), every row must
+// have as many fields as the first, and each problem is a tg::Error
 // "file:line:column: ..." with 1-based line and field numbers and the offending text, e.g.
 //   data.csv:3:2: 'abc' is not a number
 // Fields may be quoted as in RFC 4180 ("1,5" holds a comma, "" is a quote, line breaks allowed);

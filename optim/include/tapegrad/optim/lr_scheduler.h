@@ -7,9 +7,10 @@
 //   for (int epoch = 0; epoch < 100; ++epoch) { train_one_epoch(opt); sched.step(); }
 //
 //   // Linear warm-up for 5 epochs, then cosine decay (each scheduler counts its own epochs):
-//   auto warmup = std::make_shared<tg::optim::LinearLR>(opt, tg::optim::LinearLROptions{.start_factor = 0.1});
-//   auto cosine = std::make_shared<tg::optim::CosineAnnealingLR>(opt, tg::optim::CosineAnnealingLROptions{.t_max = 95});
-//   tg::optim::SequentialLR sched(opt, {.schedulers = {warmup, cosine}, .milestones = {5}});
+//   namespace optim = tg::optim;
+//   auto warmup = std::make_shared<optim::LinearLR>(opt, optim::LinearLROptions{.start_factor = 0.1});
+//   auto cosine = std::make_shared<optim::CosineAnnealingLR>(opt, optim::CosineAnnealingLROptions{.t_max = 95});
+//   optim::SequentialLR sched(opt, {.schedulers = {warmup, cosine}, .milestones = {5}});
 //
 // Constructing a scheduler applies epoch 0 (as PyTorch). The base lr of a group is the lr it had when
 // the first scheduler was attached (PyTorch's "initial_lr"). Schedulers only write lr (OneCycleLR also

@@ -17,7 +17,7 @@ Sequential& Sequential::push_back(std::function<Tensor(const Tensor&)> fn) {
 
 Tensor Sequential::forward(const Tensor& x) {
   Tensor h = x;
-  for (const auto& [name, m] : named_children()) h = m->forward(h);
+  for (const auto& [name, m] : named_children()) h = (*m)(h);  // through operator(), so the children's hooks run
   return h;
 }
 

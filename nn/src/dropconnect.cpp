@@ -46,7 +46,7 @@ DropConnect::DropConnect(std::shared_ptr<Module> inner_module, double drop_p)
 }
 
 Tensor DropConnect::forward(const Tensor& x) {
-  if (!is_training() || p == 0.0) return inner->forward(x);
+  if (!is_training() || p == 0.0) return (*inner)(x);
   // Swap the masked weight into the inner module's slot for this call only; the slot is what
   // its forward reads, and the mask keeps the gradient path to the real weight.
   Tensor& slot = inner->parameter("weight");
@@ -57,7 +57,7 @@ Tensor DropConnect::forward(const Tensor& x) {
     ~Restore() { slot = original; }
   } restore{slot, original};
   slot = dropconnect_weight(original, p);
-  return inner->forward(x);
+  return (*inner)(x);
 }
 
 }  // namespace tg::nn

@@ -1,6 +1,7 @@
 #include <tapegrad/nn/module.h>
 
 #include <algorithm>
+#include <atomic>
 #include <ostream>
 #include <unordered_map>
 
@@ -18,6 +19,73 @@ template <typename List> bool has_name(const List& list, const std::string& name
 
 Tensor Module::forward(const Tensor&) {
   TG_FAIL("{}: this module has no single-tensor forward(Tensor)", type_name_);
+}
+
+void HookHandle::remove() {
+  auto hooks = hooks_.lock();
+  if (!hooks) return;
+  const auto same = [this](const auto& h) { return h.first == id_; };
+  std::erase_if(hooks->forward_pre, same);
+  std::erase_if(hooks->forward, same);
+  std::erase_if(hooks->backward, same);
+}
+
+size_t Module::next_hook_id() {
+  static std::atomic<size_t> next{1};
+  return next++;
+}
+
+Tensor Module::call_with_hooks(const Tensor& input) {
+  // Hooks may remove themselves (or add others) while running: iterate over copies.
+  const std::shared_ptr<detail::ModuleHooks> hooks = hooks_;
+  Tensor x = input;
+  for (const auto& [id, hook] : std::vector(hooks->forward_pre))
+    if (Tensor r = hook(*this, x); r.defined()) x = std::move(r);
+
+  // Backward hooks: a view of the input and of the output gives each a node of its own, so the
+  // tensor hooks on them see exactly this call's grad_input and grad_output (the input may be used
+  // elsewhere too). The output's gradient arrives first; the input's comes after forward's backward.
+  const bool backward_hooks = !hooks->backward.empty() && GradMode::is_enabled();
+  struct Pending {
+    Tensor grad_output;
+  };
+  auto pending = std::make_shared<Pending>();
+  auto run_backward = [weak = std::weak_ptr(hooks), self = this](const Tensor& grad_input,
+                                                                 const Tensor& grad_output) -> Tensor {
+    const auto live = weak.lock();
+    if (!live) return {};
+    Tensor g = grad_input;
+    bool replaced = false;
+    for (const auto& [id, hook] : std::vector(live->backward))
+      if (Tensor r = hook(*self, g, grad_output); r.defined()) {
+        g = std::move(r);
+        replaced = true;
+      }
+    return replaced ? g : Tensor();
+  };
+  const bool input_tracked = backward_hooks && x.defined() && x.requires_grad();
+  if (input_tracked) {
+    x = x.view(x.shape());
+    x.register_hook([pending, run_backward](const Tensor& grad_input) {
+      Tensor out = run_backward(grad_input, pending->grad_output);
+      pending->grad_output = Tensor();
+      return out;
+    });
+  }
+
+  Tensor out = forward(x);
+  for (const auto& [id, hook] : std::vector(hooks->forward))
+    if (Tensor r = hook(*this, x, out); r.defined()) out = std::move(r);
+
+  if (backward_hooks && out.defined() && out.requires_grad()) {
+    out = out.view(out.shape());
+    out.register_hook([pending, input_tracked, run_backward](const Tensor& grad_output) {
+      if (input_tracked) pending->grad_output = grad_output;
+      else run_backward(Tensor(), grad_output);  // no gradient will reach the input
+      return Tensor();
+    });
+  }
+  return out;
 }
 
 Tensor& Module::register_parameter(const std::string& name, Tensor value, bool requires_grad) {

@@ -6,6 +6,7 @@
 #include <tapegrad/nn/checkpoint.h>
 #include <tapegrad/nn/container.h>
 #include <tapegrad/nn/conv.h>
+#include <tapegrad/nn/diagnostics.h>
 #include <tapegrad/nn/dropconnect.h>
 #include <tapegrad/nn/dropout.h>
 #include <tapegrad/nn/embedding.h>
@@ -14,4 +15,5 @@
 #include <tapegrad/nn/layernorm.h>
 #include <tapegrad/nn/linear.h>
 #include <tapegrad/nn/loss.h>
+#include <tapegrad/nn/max_norm.h>
 #include <tapegrad/nn/module.h>

@@ -10,6 +10,7 @@
 #include <tapegrad/optim/adam.h>
 #include <tapegrad/optim/adamw.h>
 #include <tapegrad/optim/clip_grad.h>
+#include <tapegrad/optim/ema.h>
 #include <tapegrad/optim/lr_scheduler.h>
 #include <tapegrad/optim/optimizer.h>
 #include <tapegrad/optim/reduce_lr_on_plateau.h>

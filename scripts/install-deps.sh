@@ -13,6 +13,7 @@ packages=(
   nlohmann-json3-dev        # safetensors headers, metrics
   libcli11-dev              # command-line options of the examples
   dataset-fashion-mnist     # the real data, /usr/share/datasets/fashion-mnist
+  libopenmpi-dev openmpi-bin  # tg::distributed and its mpirun tests (optional for the build)
 )
 if [[ "${1:-}" == "--optional" ]]; then
   packages+=(gnuplot-nox clang libclang-rt-14-dev)

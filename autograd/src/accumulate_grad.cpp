@@ -34,6 +34,7 @@ tensor_list AccumulateGrad::apply(tensor_list&& grads) {
   } else {
     acc.add_(g);
   }
+  for (size_t i = 0; i < post_hooks_.size(); ++i) post_hooks_[i].second(leaf_);
   return {};
 }
 

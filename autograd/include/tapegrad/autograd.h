@@ -5,6 +5,7 @@
 //   (x * x).sum().backward();   // x.grad() == 2 * x
 #pragma once
 
+#include <tapegrad/autograd/accumulate_hook.h>
 #include <tapegrad/autograd/allocator_stats.h>
 #include <tapegrad/autograd/dtype.h>
 #include <tapegrad/autograd/engine.h>

@@ -4,6 +4,7 @@
 #include <tapegrad/data/augment.h>
 #include <tapegrad/data/csv.h>
 #include <tapegrad/data/dataset.h>
+#include <tapegrad/data/distributed_sampler.h>
 #include <tapegrad/data/idx.h>
 #include <tapegrad/data/loader.h>
 #include <tapegrad/data/mnist.h>

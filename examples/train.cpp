@@ -19,6 +19,7 @@
 #include <sstream>
 #include <thread>
 
+#include "train/distributed.h"
 #include "train/model.h"
 #include "train/report.h"
 
@@ -179,7 +180,7 @@ int64_t resume_from(const std::string& path, nn::Module& model, optim::Optimizer
   }
 }
 
-int run(const Options& o, const nlohmann::json& options_json) {
+int run(const Options& o, const nlohmann::json& options_json, train::Distributed& dist) {
   if (o.threads > 0) set_num_threads(o.threads);
   manual_seed(o.seed);
   const auto wall_start = std::chrono::steady_clock::now();
@@ -205,9 +206,9 @@ int run(const Options& o, const nlohmann::json& options_json) {
   data::ExampleTransform augment;
   if (!o.augment.empty()) augment = data::augment_data(data::make_augmentation(split_list(o.augment), 28));
   data::DataLoader loader(train_set,
-                          {.batch_size = o.batch_size, .shuffle = true, .drop_last = false, .num_workers = o.workers,
-                           .seed = o.seed},
-                          nullptr, augment);
+                          {.batch_size = o.batch_size, .shuffle = dist.world_size() == 1, .drop_last = false,
+                           .num_workers = o.workers, .seed = o.seed},
+                          dist.sampler(n_train, o.seed), augment);
 
   auto model = train::make_model(o.model);
   auto opt = make_optimizer(o, model->parameters());
@@ -219,6 +220,7 @@ int run(const Options& o, const nlohmann::json& options_json) {
     start_epoch = resume_from(o.resume, *model, *opt, sched.get(), pre.get(), history);
     std::printf("resumed from %s after epoch %lld\n", o.resume.c_str(), static_cast<long long>(start_epoch));
   }
+  dist.wrap(model);  // under mpirun: rank 0's weights everywhere, gradients averaged from now on
   std::printf("%s\n%lld training / %lld test images, %d threads, optimizer %s, lr %g\n", model->to_string().c_str(),
               static_cast<long long>(n_train), static_cast<long long>(n_test), get_num_threads(), o.optimizer.c_str(),
               opt->lr(0));
@@ -233,13 +235,14 @@ int run(const Options& o, const nlohmann::json& options_json) {
     const double lr_used = opt->lr(0);
     for (const data::Batch& batch : loader) {
       Tensor x = pre ? pre->apply(batch.data) : batch.data;
-      Tensor logits = model->forward(x);
+      Tensor logits = dist.forward(*model, x);
       Tensor loss = cross_entropy(logits, batch.target);
       const double loss_value = loss.item<double>();
       TG_CHECK(std::isfinite(loss_value), "training diverged: the loss is {} at epoch {} step {} (lower --lr?)",
                loss_value, epoch + 1, step + 1);
       opt->zero_grad();
       loss.backward();
+      dist.finish_gradients();
       opt->step();
       if (sched && per_batch_schedule) sched->step();
       const int64_t n = batch.target.numel();
@@ -252,10 +255,12 @@ int run(const Options& o, const nlohmann::json& options_json) {
       progress.update(++step, seen, loss_sum / static_cast<double>(seen));
     }
     progress.finish();
+    dist.sum(loss_sum, correct, seen);
     if (sched && !per_batch_schedule) sched->step();
     const double epoch_seconds = progress.elapsed();
     train_seconds += epoch_seconds;
-    auto [test_loss, test_acc] = evaluate(*model, test_images, test_targets, pre.get());
+    auto [test_loss, test_acc] = dist.evaluate(*model, test_images, test_targets,
+                         [&](const Tensor& x, const Tensor& y) { return evaluate(*model, x, y, pre.get()); });
     EpochMetrics m{epoch + 1, loss_sum / static_cast<double>(seen), static_cast<double>(correct) / static_cast<double>(seen),
                    test_loss, test_acc, lr_used, epoch_seconds};
     history.push_back(m);
@@ -349,7 +354,9 @@ int main(int argc, char** argv) {
         std::filesystem::create_directories(std::filesystem::path(*path).parent_path());
     const nlohmann::json options_json = {{"model", o.model.kind}, {"hidden", o.model.hidden}, {"optimizer", o.optimizer},
                                          {"schedule", o.schedule},  {"preprocess", o.preprocess}, {"seed", o.seed}};
-    return run(o, options_json);
+    train::Distributed dist;  // under mpirun: one shard per rank; only rank 0 prints and writes files
+    dist.keep_files_on_root(o.checkpoint, o.metrics, o.plot);
+    return run(o, options_json, dist);
   } catch (const std::invalid_argument&) {
     std::fprintf(stderr, "tapegrad-train: error: --hidden: expected a comma list of integers, got '%s'\n", hidden.c_str());
   } catch (const std::exception& e) {

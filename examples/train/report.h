@@ -3,6 +3,8 @@
 
 #include <tapegrad/tapegrad.h>
 
+#include "svg_chart.h"
+
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
@@ -85,47 +87,16 @@ inline void write_metrics(const std::string& path, const std::vector<EpochMetric
 
 // An SVG with two panels (loss, accuracy), train and test lines, written without any tool.
 inline std::string svg_plot(const std::vector<EpochMetrics>& h) {
-  constexpr double kW = 900, kH = 360, kPad = 50, kPanel = (kW - 3 * kPad) / 2;
-  std::string s = fmt::format(
-      "<svg xmlns='http://www.w3.org/2000/svg' width='{}' height='{}' font-family='sans-serif' font-size='12'>\n"
-      "<rect width='100%' height='100%' fill='white'/>\n",
-      kW, kH);
-  auto panel = [&](int index, const char* title, auto train_of, auto test_of) {
-    const double x0 = kPad + index * (kPanel + kPad), y0 = kPad, w = kPanel, hgt = kH - 2 * kPad;
-    double lo = 1e300, hi = -1e300;
-    for (const auto& m : h) {
-      lo = std::min({lo, train_of(m), test_of(m)});
-      hi = std::max({hi, train_of(m), test_of(m)});
-    }
-    if (!(hi > lo)) {
-      hi = lo + 1;
-      lo -= 1;
-    }
-    const double n = static_cast<double>(std::max<size_t>(h.size(), 2) - 1);
-    auto px = [&](size_t i) { return x0 + w * static_cast<double>(i) / n; };
-    auto py = [&](double v) { return y0 + hgt - hgt * (v - lo) / (hi - lo); };
-    s += fmt::format("<text x='{}' y='{}' text-anchor='middle' font-size='14'>{}</text>\n", x0 + w / 2, y0 - 15, title);
-    s += fmt::format("<rect x='{}' y='{}' width='{}' height='{}' fill='none' stroke='#999'/>\n", x0, y0, w, hgt);
-    for (int t = 0; t <= 4; ++t) {
-      const double v = lo + (hi - lo) * t / 4;
-      s += fmt::format("<text x='{}' y='{}' text-anchor='end'>{:.3g}</text>\n", x0 - 5, py(v) + 4, v);
-    }
-    for (size_t i = 0; i < h.size(); ++i)
-      s += fmt::format("<text x='{}' y='{}' text-anchor='middle'>{}</text>\n", px(i), y0 + hgt + 16, h[i].epoch);
-    s += fmt::format("<text x='{}' y='{}' text-anchor='middle'>epoch</text>\n", x0 + w / 2, y0 + hgt + 34);
-    auto line = [&](auto value_of, const char* color, const char* label, int row) {
-      std::string pts;
-      for (size_t i = 0; i < h.size(); ++i) pts += fmt::format("{:.1f},{:.1f} ", px(i), py(value_of(h[i])));
-      s += fmt::format("<polyline fill='none' stroke='{}' stroke-width='2' points='{}'/>\n", color, pts);
-      s += fmt::format("<text x='{}' y='{}' fill='{}'>{}</text>\n", x0 + w - 60, y0 + 16 + 16 * row, color, label);
-    };
-    line(train_of, "#1f77b4", "train", 0);
-    line(test_of, "#d62728", "test", 1);
-  };
-  panel(0, "loss", [](const EpochMetrics& m) { return m.train_loss; }, [](const EpochMetrics& m) { return m.test_loss; });
-  panel(1, "accuracy", [](const EpochMetrics& m) { return m.train_accuracy; },
-        [](const EpochMetrics& m) { return m.test_accuracy; });
-  return s + "</svg>\n";
+  Panel loss{"loss", {{"train", {}}, {"test", {}}}}, accuracy{"accuracy", {{"train", {}}, {"test", {}}}};
+  std::vector<std::string> epochs;
+  for (const EpochMetrics& m : h) {
+    loss.series[0].values.push_back(m.train_loss);
+    loss.series[1].values.push_back(m.test_loss);
+    accuracy.series[0].values.push_back(m.train_accuracy);
+    accuracy.series[1].values.push_back(m.test_accuracy);
+    epochs.push_back(std::to_string(m.epoch));
+  }
+  return svg_line_charts({loss, accuracy}, epochs);
 }
 
 // True when gnuplot is on PATH.

@@ -20,8 +20,11 @@
 #include <thread>
 
 #include "train/distributed.h"
+#include "train/insight.h"
 #include "train/model.h"
 #include "train/report.h"
+#include "train/sanity.h"
+#include "train/search.h"
 
 namespace {
 
@@ -44,6 +47,11 @@ struct Options {
   std::string data_dir = data::FashionMNIST::kDefaultDir;
   std::string checkpoint, resume, metrics, plot;
   int64_t train_samples = 0, test_samples = 0;  // 0: all
+  train::InsightConfig insight;                  // --diagnostics, --max-norm, --ema
+  bool sanity = false;
+  double val_split = 0;  // > 0: evaluate on the last part of the training images, not the test set
+  int search = 0;        // > 0: random search with this many trials
+  train::SearchSpace search_space;
 };
 
 double default_lr(const std::string& optimizer) {
@@ -126,8 +134,9 @@ std::pair<double, double> evaluate(nn::Module& model, const Tensor& images, cons
 // Everything a resumed run needs, in one safetensors file, written atomically.
 void save_checkpoint(const std::string& path, const nn::Module& model, const optim::Optimizer& opt,
                      const optim::LRScheduler* sched, const data::Preprocessor* pre, int64_t epoch,
-                     const std::vector<EpochMetrics>& history, const nlohmann::json& options) {
-  io::TensorDict all;
+                     const std::vector<EpochMetrics>& history, const nlohmann::json& options,
+                     const io::TensorDict& extra = {}) {
+  io::TensorDict all = extra;
   for (const auto& [k, t] : model.state_dict()) all.emplace_back("model." + k, t.detach());
   for (const auto& [k, t] : opt.state_dict()) all.emplace_back("optimizer." + k, t);
   if (sched)
@@ -155,7 +164,7 @@ io::TensorDict with_prefix(const io::TensorDict& all, const std::string& prefix)
 }
 
 int64_t resume_from(const std::string& path, nn::Module& model, optim::Optimizer& opt, optim::LRScheduler* sched,
-                    data::Preprocessor* pre, std::vector<EpochMetrics>& history) {
+                    data::Preprocessor* pre, std::vector<EpochMetrics>& history, train::StepExtras* extras = nullptr) {
   io::SafetensorsFile file = io::load_safetensors(path);
   auto meta = [&](const char* key) -> const std::string& {
     auto it = file.metadata.find(key);
@@ -169,6 +178,7 @@ int64_t resume_from(const std::string& path, nn::Module& model, optim::Optimizer
     opt.load_state_dict(with_prefix(file.tensors, "optimizer."));
     if (sched) sched->load_state_dict(with_prefix(file.tensors, "scheduler."));
     if (pre) pre->load_state(with_prefix(file.tensors, "preprocess."));
+    if (extras) extras->load_state(file.tensors);
     history.clear();
     for (const auto& j : nlohmann::json::parse(meta("history"))) history.push_back(train::from_json(j));
     set_rng_state({std::stoull(meta("rng_seed")), std::stoull(meta("rng_offset"))});
@@ -187,21 +197,39 @@ int run(const Options& o, const nlohmann::json& options_json, train::Distributed
 
   auto train_full = std::make_shared<data::FashionMNIST>(o.data_dir, data::Split::Train);
   auto test_full = std::make_shared<data::FashionMNIST>(o.data_dir, data::Split::Test);
-  const int64_t n_train = o.train_samples > 0 ? std::min(o.train_samples, train_full->size()) : train_full->size();
-  const int64_t n_test = o.test_samples > 0 ? std::min(o.test_samples, test_full->size()) : test_full->size();
+  int64_t n_train = o.train_samples > 0 ? std::min(o.train_samples, train_full->size()) : train_full->size();
+  int64_t n_test = o.test_samples > 0 ? std::min(o.test_samples, test_full->size()) : test_full->size();
+  // --val-split: the last part of the training images is held out and evaluated instead of the test set.
+  const int64_t n_val = o.val_split > 0 ? std::llround(static_cast<double>(n_train) * o.val_split) : 0;
+  TG_CHECK(o.val_split == 0 || (n_val > 0 && n_val < n_train), "--val-split {}: leaves {} of {} images for validation",
+           o.val_split, n_val, n_train);
+  n_train -= n_val;
+  if (n_val > 0) n_test = n_val;
+  const char* eval_name = n_val > 0 ? "val" : "test";
   std::shared_ptr<const data::Dataset> train_set = train_full;
   if (n_train < train_full->size()) {
     std::vector<int64_t> first(static_cast<size_t>(n_train));
     std::iota(first.begin(), first.end(), 0);
     train_set = std::make_shared<data::Subset>(train_full, first);
   }
-  const Tensor test_images = test_full->images().narrow(0, 0, n_test);
-  const Tensor test_targets = test_full->targets().narrow(0, 0, n_test);
+  const Tensor test_images = n_val > 0 ? train_full->images().narrow(0, n_train, n_val)
+                                       : test_full->images().narrow(0, 0, n_test);
+  const Tensor test_targets = n_val > 0 ? train_full->targets().narrow(0, n_train, n_val)
+                                        : test_full->targets().narrow(0, 0, n_test);
 
   std::unique_ptr<data::Preprocessor> pre;
   if (o.preprocess != "none") {
     pre = data::make_preprocessor(o.preprocess);
     pre->fit(train_full->images().narrow(0, 0, n_train));
+  }
+  if (o.sanity) {
+    Options no_decay = o;
+    no_decay.weight_decay = 0;
+    const int64_t n = std::min<int64_t>(n_train, train::SanityOptions{}.loss_samples);
+    const Tensor images = train_full->images().narrow(0, 0, n);
+    return train::report_sanity(train::run_sanity_checks(
+        o.model, [&](const tensor_list& p) { return make_optimizer(no_decay, p); }, pre ? pre->apply(images) : images,
+        train_full->targets().narrow(0, 0, n), o.seed));
   }
   data::ExampleTransform augment;
   if (!o.augment.empty()) augment = data::augment_data(data::make_augmentation(split_list(o.augment), 28));
@@ -212,18 +240,19 @@ int run(const Options& o, const nlohmann::json& options_json, train::Distributed
 
   auto model = train::make_model(o.model);
   auto opt = make_optimizer(o, model->parameters());
+  train::StepExtras extras(*model, o.insight);
   auto sched = make_schedule(o, *opt, loader.num_batches());
   const bool per_batch_schedule = o.schedule == "onecycle";
   std::vector<EpochMetrics> history;
   int64_t start_epoch = 0;
   if (!o.resume.empty()) {
-    start_epoch = resume_from(o.resume, *model, *opt, sched.get(), pre.get(), history);
+    start_epoch = resume_from(o.resume, *model, *opt, sched.get(), pre.get(), history, &extras);
     std::printf("resumed from %s after epoch %lld\n", o.resume.c_str(), static_cast<long long>(start_epoch));
   }
   dist.wrap(model);  // under mpirun: rank 0's weights everywhere, gradients averaged from now on
-  std::printf("%s\n%lld training / %lld test images, %d threads, optimizer %s, lr %g\n", model->to_string().c_str(),
-              static_cast<long long>(n_train), static_cast<long long>(n_test), get_num_threads(), o.optimizer.c_str(),
-              opt->lr(0));
+  std::printf("%s\n%lld training / %lld %s images, %d threads, optimizer %s, lr %g\n", model->to_string().c_str(),
+              static_cast<long long>(n_train), static_cast<long long>(n_test), eval_name, get_num_threads(),
+              o.optimizer.c_str(), opt->lr(0));
   loader.set_epoch(start_epoch);
 
   double train_seconds = 0;
@@ -243,7 +272,9 @@ int run(const Options& o, const nlohmann::json& options_json, train::Distributed
       opt->zero_grad();
       loss.backward();
       dist.finish_gradients();
+      extras.before_step();
       opt->step();
+      extras.after_step();  // max-norm, diagnostics, weight averaging
       if (sched && per_batch_schedule) sched->step();
       const int64_t n = batch.target.numel();
       loss_sum += loss_value * static_cast<double>(n);
@@ -259,17 +290,19 @@ int run(const Options& o, const nlohmann::json& options_json, train::Distributed
     if (sched && !per_batch_schedule) sched->step();
     const double epoch_seconds = progress.elapsed();
     train_seconds += epoch_seconds;
-    auto [test_loss, test_acc] = dist.evaluate(*model, test_images, test_targets,
-                         [&](const Tensor& x, const Tensor& y) { return evaluate(*model, x, y, pre.get()); });
+    auto [test_loss, test_acc] = extras.evaluate([&] { return dist.evaluate(*model, test_images, test_targets,
+                         [&](const Tensor& x, const Tensor& y) { return evaluate(*model, x, y, pre.get()); }); });
     EpochMetrics m{epoch + 1, loss_sum / static_cast<double>(seen), static_cast<double>(correct) / static_cast<double>(seen),
-                   test_loss, test_acc, lr_used, epoch_seconds};
-    history.push_back(m);
-    std::printf("epoch %lld/%lld  train loss %.4f acc %.4f  test loss %.4f acc %.4f  lr %.3g  %.1fs\n",
+                   test_loss, test_acc, lr_used, epoch_seconds, nullptr};
+    std::printf("epoch %lld/%lld  train loss %.4f acc %.4f  %s loss %.4f acc %.4f  lr %.3g  %.1fs\n",
                 static_cast<long long>(m.epoch), static_cast<long long>(o.epochs), m.train_loss, m.train_accuracy,
-                m.test_loss, m.test_accuracy, m.lr, m.seconds);
+                eval_name, m.test_loss, m.test_accuracy, m.lr, m.seconds);
+    m.diagnostics = extras.end_epoch(m.epoch, o.plot);
+    history.push_back(m);
     std::fflush(stdout);
     if (!o.checkpoint.empty())
-      save_checkpoint(o.checkpoint, *model, *opt, sched.get(), pre.get(), epoch + 1, history, options_json);
+      save_checkpoint(o.checkpoint, *model, *opt, sched.get(), pre.get(), epoch + 1, history, options_json,
+                      extras.state());
     if (!o.metrics.empty()) train::write_metrics(o.metrics, history);
     if (!o.plot.empty()) train::write_plot(o.plot, history);
   }
@@ -279,6 +312,7 @@ int run(const Options& o, const nlohmann::json& options_json, train::Distributed
   const int64_t trained_epochs = o.epochs - start_epoch;
   nlohmann::json summary = {
       {"model", o.model.kind},
+      {"evaluated_on", eval_name},
       {"test_accuracy", std::round(last.test_accuracy * 1e4) / 1e4},
       {"test_loss", std::round(last.test_loss * 1e4) / 1e4},
       {"epochs", last.epoch},
@@ -329,6 +363,26 @@ int main(int argc, char** argv) {
   app.add_option("--plot", o.plot, "loss/accuracy picture, .svg or .png");
   app.add_option("--train-samples", o.train_samples, "use only the first N training images")->check(CLI::NonNegativeNumber);
   app.add_option("--test-samples", o.test_samples, "use only the first N test images")->check(CLI::NonNegativeNumber);
+  app.add_flag("--diagnostics", o.insight.diagnostics,
+               "per-epoch table of activation statistics, dead ReLUs, gradient norms and update/weight ratios");
+  app.add_option("--max-norm", o.insight.max_norm, "clamp each unit's incoming weight vector to this L2 norm")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--ema", o.insight.ema, "evaluate with an exponential moving average of the weights (decay)")
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_flag("--sanity", o.sanity, "check the initial loss and overfitting 20 samples, then exit");
+  app.add_option("--val-split", o.val_split, "evaluate on this fraction of the training images, held out")
+      ->check(CLI::Range(0.0, 0.9));
+  std::string search_lr = "1e-4,1e-1", search_wd = "0,0", search_dropout = "0,0.5", search_batch = "64,128,256";
+  app.add_option("--search", o.search, "random hyperparameter search with N trials")->check(CLI::PositiveNumber);
+  app.add_option("--search-lr", search_lr, "lr range MIN,MAX (log-uniform)")->capture_default_str();
+  app.add_option("--search-weight-decay", search_wd, "range MIN,MAX (log-uniform; uniform if MIN is 0)")
+      ->capture_default_str();
+  app.add_option("--search-dropout", search_dropout, "range MIN,MAX (uniform)")->capture_default_str();
+  app.add_option("--search-batch-size", search_batch, "batch sizes to choose from")->capture_default_str();
+  app.add_option("--search-epochs", o.search_space.epochs, "epochs per trial")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--search-dir", o.search_space.dir, "trial logs, search.csv and search.svg")->capture_default_str();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -352,6 +406,46 @@ int main(int argc, char** argv) {
     for (const std::string* path : {&o.checkpoint, &o.metrics, &o.plot})
       if (!path->empty() && std::filesystem::path(*path).has_parent_path())
         std::filesystem::create_directories(std::filesystem::path(*path).parent_path());
+    if (o.search > 0) {
+      auto range = [](const std::string& flag, const std::string& text, double& lo, double& hi) {
+        const std::vector<std::string> parts = split_list(text);
+        TG_CHECK(parts.size() == 2, "{}: expected MIN,MAX, got '{}'", flag, text);
+        auto number = [&](const std::string& t) {
+          char* end = nullptr;
+          const double v = std::strtod(t.c_str(), &end);
+          TG_CHECK(end != t.c_str() && *end == '\0', "{}: '{}' is not a number", flag, t);
+          return v;
+        };
+        lo = number(parts[0]);
+        hi = number(parts[1]);
+        TG_CHECK(lo >= 0 && hi >= lo, "{}: expected 0 <= MIN <= MAX, got '{}'", flag, text);
+      };
+      train::SearchSpace& space = o.search_space;
+      range("--search-lr", search_lr, space.lr_min, space.lr_max);
+      TG_CHECK(space.lr_min > 0, "--search-lr: the minimum must be positive (log-uniform), got '{}'", search_lr);
+      range("--search-weight-decay", search_wd, space.wd_min, space.wd_max);
+      range("--search-dropout", search_dropout, space.dropout_min, space.dropout_max);
+      TG_CHECK(space.dropout_max < 1, "--search-dropout: the maximum must be below 1, got '{}'", search_dropout);
+      space.batch_sizes.clear();
+      for (const std::string& b : split_list(search_batch)) {
+        char* end = nullptr;
+        space.batch_sizes.push_back(std::strtoll(b.c_str(), &end, 10));
+        TG_CHECK(*end == '\0', "--search-batch-size: '{}' is not an integer", b);
+      }
+      TG_CHECK(!space.batch_sizes.empty() && *std::min_element(space.batch_sizes.begin(), space.batch_sizes.end()) > 0,
+               "--search-batch-size: expected positive sizes, got '{}'", search_batch);
+      if (o.val_split > 0) space.val_split = o.val_split;
+      // Each trial is this program with the sampled values; what the trial sets itself is removed.
+      std::vector<std::string> args(argv, argv + argc);
+      args[0] = std::filesystem::read_symlink("/proc/self/exe").string();
+      args = train::strip_options(args,
+                                  {"--search", "--search-lr", "--search-weight-decay", "--search-dropout",
+                                   "--search-batch-size", "--search-epochs", "--search-dir", "--epochs", "--lr",
+                                   "--weight-decay", "--dropout", "--batch-size", "--val-split", "--checkpoint",
+                                   "--resume", "--metrics", "--plot"},
+                                  {"--sanity", "--diagnostics"});
+      return train::run_search(space, o.search, o.seed, args);
+    }
     const nlohmann::json options_json = {{"model", o.model.kind}, {"hidden", o.model.hidden}, {"optimizer", o.optimizer},
                                          {"schedule", o.schedule},  {"preprocess", o.preprocess}, {"seed", o.seed}};
     train::Distributed dist;  // under mpirun: one shard per rank; only rank 0 prints and writes files

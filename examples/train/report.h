@@ -20,17 +20,21 @@ namespace train {
 struct EpochMetrics {
   int64_t epoch = 0;  // 1-based
   double train_loss = 0, train_accuracy = 0, test_loss = 0, test_accuracy = 0, lr = 0, seconds = 0;
+  nlohmann::json diagnostics;  // --diagnostics: flat name -> figure (train/diagnostics.h), else null
 };
 
 inline nlohmann::json to_json(const EpochMetrics& m) {
-  return {{"epoch", m.epoch},           {"train_loss", m.train_loss}, {"train_accuracy", m.train_accuracy},
-          {"test_loss", m.test_loss},   {"test_accuracy", m.test_accuracy}, {"lr", m.lr}, {"seconds", m.seconds}};
+  nlohmann::json j = {{"epoch", m.epoch},         {"train_loss", m.train_loss}, {"train_accuracy", m.train_accuracy},
+                      {"test_loss", m.test_loss}, {"test_accuracy", m.test_accuracy}, {"lr", m.lr},
+                      {"seconds", m.seconds}};
+  if (!m.diagnostics.is_null()) j["diagnostics"] = m.diagnostics;
+  return j;
 }
 
 inline EpochMetrics from_json(const nlohmann::json& j) {
   return {j.at("epoch").get<int64_t>(),        j.at("train_loss").get<double>(), j.at("train_accuracy").get<double>(),
           j.at("test_loss").get<double>(),     j.at("test_accuracy").get<double>(), j.at("lr").get<double>(),
-          j.at("seconds").get<double>()};
+          j.at("seconds").get<double>(),       j.value("diagnostics", nlohmann::json())};
 }
 
 // A progress bar redrawn in place on a terminal; on a pipe or file, one line every ~10%.
@@ -75,12 +79,29 @@ class Progress {
 inline void write_metrics(const std::string& path, const std::vector<EpochMetrics>& history) {
   std::string text;
   const bool jsonl = path.ends_with(".jsonl") || path.ends_with(".json");
-  if (!jsonl) text = "epoch,train_loss,train_accuracy,test_loss,test_accuracy,lr,seconds\n";
+  if (!jsonl) {
+    // Diagnostics figures become extra columns, named as in the first epoch's record.
+    text = "epoch,train_loss,train_accuracy,test_loss,test_accuracy,lr,seconds";
+    if (!history.empty() && history[0].diagnostics.is_object())
+      for (const auto& [name, value] : history[0].diagnostics.items()) text += "," + name;
+    text += "\n";
+  }
   for (const EpochMetrics& m : history) {
-    if (jsonl) text += to_json(m).dump() + "\n";
-    else
-      text += fmt::format("{},{:.6f},{:.6f},{:.6f},{:.6f},{:.6g},{:.3f}\n", m.epoch, m.train_loss, m.train_accuracy,
-                          m.test_loss, m.test_accuracy, m.lr, m.seconds);
+    if (jsonl) {
+      text += to_json(m).dump() + "\n";
+      continue;
+    }
+    text += fmt::format("{},{:.6f},{:.6f},{:.6f},{:.6f},{:.6g},{:.3f}", m.epoch, m.train_loss, m.train_accuracy,
+                        m.test_loss, m.test_accuracy, m.lr, m.seconds);
+    if (!history[0].diagnostics.is_object()) {
+      text += "\n";
+      continue;
+    }
+    for (const auto& [name, first] : history[0].diagnostics.items()) {
+      const nlohmann::json v = m.diagnostics.is_object() ? m.diagnostics.value(name, nlohmann::json()) : nlohmann::json();
+      text += v.is_number() ? fmt::format(",{:.6g}", v.get<double>()) : std::string(",");
+    }
+    text += "\n";
   }
   tg::io::atomic_write_file(path, text);
 }

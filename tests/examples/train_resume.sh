@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # A run interrupted after epoch 1 and resumed ends with the same weights and metrics as an
-# uninterrupted run with the same seed. Usage: train_resume.sh path/to/tapegrad-train WORKDIR
+# uninterrupted run with the same seed. Usage: train_resume.sh path/to/tapegrad-train WORKDIR [OPTION...]
+# (extra options are added to every run, e.g. --ema 0.9 to check the averaged weights resume too).
 set -euo pipefail
 train=$1
 work=$2
+shift 2
 rm -rf "$work" && mkdir -p "$work"
 common=(--epochs 2 --train-samples 1500 --test-samples 500 --workers 2 --seed 5 --augment flip,crop
-        --preprocess normalize --lr-schedule cosine --dropout 0.3)
+        --preprocess normalize --lr-schedule cosine --dropout 0.3 "$@")
 
 "$train" "${common[@]}" --metrics "$work/full.csv" > "$work/full.log"
 # Interrupted: one epoch of a 2-epoch run (the schedule must know the total), then resume.

@@ -59,50 +59,50 @@ Edge gradient_edge(const Tensor& t) {
   return {grad_accumulator(t), 0};
 }
 
-void Node::set_inputs(std::initializer_list<std::reference_wrapper<const Tensor>> inputs) {
-  next_edges_.reserve(inputs.size());
-  input_meta_.reserve(inputs.size());
+namespace {
+
+// The two overloads of set_inputs/set_outputs (braced list, tensor_list) share these bodies.
+template <typename Range, typename Edges, typename Metas>
+void append_inputs(const Range& inputs, Edges& edges, Metas& metas) {
+  using Meta = typename Metas::value_type;
+  edges.reserve(edges.size() + inputs.size());
+  metas.reserve(metas.size() + inputs.size());
   for (const Tensor& t : inputs) {
-    next_edges_.push_back(t.defined() ? gradient_edge(t) : Edge{});
-    input_meta_.push_back(t.defined() ? InputMeta{t.shape(), t.dtype()} : InputMeta{});
+    edges.push_back(t.defined() ? gradient_edge(t) : Edge{});
+    metas.push_back(t.defined() ? Meta{t.shape(), t.dtype()} : Meta{});
   }
 }
 
-void Node::set_inputs(const tensor_list& inputs) {
-  next_edges_.reserve(inputs.size());
-  input_meta_.reserve(inputs.size());
-  for (const Tensor& t : inputs) {
-    next_edges_.push_back(t.defined() ? gradient_edge(t) : Edge{});
-    input_meta_.push_back(t.defined() ? InputMeta{t.shape(), t.dtype()} : InputMeta{});
-  }
-}
-
-void Node::set_outputs(std::initializer_list<std::reference_wrapper<const Tensor>> outputs) {
+// Makes `node` the grad_fn of each defined output; returns how many output slots there are.
+template <typename Range, typename Outputs>
+uint32_t attach_outputs(const std::shared_ptr<Node>& node, const Range& outputs, Outputs& kept) {
   uint32_t nr = 0;
   for (const Tensor& t : outputs) {
     if (t.defined()) {
       AutogradMeta& meta = t.ensure_autograd_meta();
-      meta.grad_fn = shared_from_this();
+      meta.grad_fn = node;
       meta.output_nr = nr;
-      outputs_.push_back(t.impl_ptr());
+      kept.push_back(t.impl_ptr());
     }
     ++nr;
   }
-  num_outputs_ = nr;
+  return nr;
+}
+
+}  // namespace
+
+void Node::set_inputs(std::initializer_list<std::reference_wrapper<const Tensor>> inputs) {
+  append_inputs(inputs, next_edges_, input_meta_);
+}
+
+void Node::set_inputs(const tensor_list& inputs) { append_inputs(inputs, next_edges_, input_meta_); }
+
+void Node::set_outputs(std::initializer_list<std::reference_wrapper<const Tensor>> outputs) {
+  num_outputs_ = attach_outputs(shared_from_this(), outputs, outputs_);
 }
 
 void Node::set_outputs(const tensor_list& outputs) {
-  uint32_t nr = 0;
-  for (const Tensor& t : outputs) {
-    if (t.defined()) {
-      AutogradMeta& meta = t.ensure_autograd_meta();
-      meta.grad_fn = shared_from_this();
-      meta.output_nr = nr;
-      outputs_.push_back(t.impl_ptr());
-    }
-    ++nr;
-  }
-  num_outputs_ = nr;
+  num_outputs_ = attach_outputs(shared_from_this(), outputs, outputs_);
 }
 
 void Node::save(const Tensor& t) {

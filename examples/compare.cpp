@@ -10,21 +10,17 @@
 // constant learning rate, so that one technique differs at a time. Writes DIR/<group>.svg,
 // DIR/<group>/<variant>.{jsonl,log} and DIR/compare.md (also printed). --quick trains on 2,000 images
 // for one epoch (ctest runs it); a run that fails or ends with a non-finite loss makes compare fail.
+#include "train/process.h"
 #include "train/report.h"
 #include "train/svg_chart.h"
 
 #include <CLI/CLI.hpp>
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
 
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
-
-extern char** environ;
 
 namespace {
 
@@ -76,24 +72,6 @@ std::vector<Comparison> comparisons() {
   };
 }
 
-// Runs argv[0] with the given arguments, its stdout and stderr going to `log`; returns the exit status.
-int run_process(const std::vector<std::string>& argv, const fs::path& log) {
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-  std::vector<char*> args;
-  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  pid_t pid = 0;
-  const int spawn_error = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  TG_CHECK(spawn_error == 0, "compare: cannot start {}: {}", argv[0], std::strerror(spawn_error));
-  int status = 0;
-  TG_CHECK(waitpid(pid, &status, 0) == pid, "compare: waitpid failed for {}", argv[0]);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
 std::vector<train::EpochMetrics> read_metrics(const fs::path& path) {
   std::ifstream in(path);
   TG_CHECK(in, "compare: no metrics file {}", path.string());
@@ -138,7 +116,7 @@ std::string run_comparison(const Comparison& c, const Options& o, const fs::path
     argv.insert(argv.end(), c.common_args.begin(), c.common_args.end());
     argv.insert(argv.end(), v.args.begin(), v.args.end());
     fmt::print(stderr, "compare: {} / {} ...\n", c.name, v.label);
-    const int status = run_process(argv, log);
+    const int status = train::run_process(argv, log.string());
     TG_CHECK(status == 0, "compare: {} / {} failed (exit {}); see {}\n  command: {}", c.name, v.label, status,
              log.string(), join(argv));
     results.push_back(read_metrics(metrics));

@@ -7,24 +7,19 @@
 
 #include <tapegrad/tapegrad.h>
 
-#include <fcntl.h>
 #include <nlohmann/json.hpp>
-#include <spawn.h>
-#include <sys/wait.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <limits>
 #include <string>
 #include <vector>
 
+#include "process.h"
 #include "report.h"
-
-extern char** environ;
 
 namespace train {
 
@@ -83,24 +78,6 @@ inline std::vector<Trial> sample_trials(const SearchSpace& space, int n, uint64_
     trials.push_back(t);
   }
   return trials;
-}
-
-// Runs argv (argv[0] a path) with stdout and stderr going to `log`; returns the exit status.
-inline int run_logged(const std::vector<std::string>& argv, const std::string& log) {
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-  std::vector<char*> args;
-  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  pid_t pid = 0;
-  const int err = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  TG_CHECK(err == 0, "--search: cannot start {}: {}", argv[0], std::strerror(err));
-  int status = 0;
-  TG_CHECK(waitpid(pid, &status, 0) == pid, "--search: waitpid failed for {}", argv[0]);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 // argv without the options a trial sets itself. Options take one value ("--lr 0.1" or
@@ -183,7 +160,7 @@ inline int run_search(const SearchSpace& space, int n, uint64_t seed, std::vecto
     std::printf("trial %d/%d: lr %.3g, weight decay %.3g, dropout %.3f, batch %lld ... ", t.index, n, t.lr,
                 t.weight_decay, t.dropout, static_cast<long long>(t.batch_size));
     std::fflush(stdout);
-    t.status = run_logged(argv, stem + ".log");
+    t.status = run_process(argv, stem + ".log");
     std::ifstream metrics(stem + ".jsonl");
     for (std::string line; std::getline(metrics, line);)
       if (!line.empty()) {

@@ -3,6 +3,7 @@
 #include "gradcheck_support.h"
 
 using namespace tg;
+using tg::testing::values;
 using tg::testing::leaf;
 using tg::testing::one_output;
 using tg::testing::require_gradcheck;
@@ -10,12 +11,6 @@ using tg::testing::strided_leaf;
 using tg::testing::transposed_leaf;
 
 namespace {
-
-std::vector<double> values(const Tensor& t) {
-  Tensor c = t.detach().to(kDouble).contiguous();
-  const double* p = c.data_ptr<double>();
-  return {p, p + c.numel()};
-}
 
 Tensor idx(const std::vector<int64_t>& v) { return tensor<int64_t>(v); }
 Tensor idx(const std::vector<int64_t>& v, const Shape& shape) { return tensor<int64_t>(v, shape); }

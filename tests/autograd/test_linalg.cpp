@@ -5,6 +5,7 @@
 #include "gradcheck_support.h"
 
 using namespace tg;
+using tg::testing::values;
 using tg::testing::leaf;
 using tg::testing::one_output;
 using tg::testing::require_gradcheck;
@@ -12,12 +13,6 @@ using tg::testing::strided_leaf;
 using tg::testing::transposed_leaf;
 
 namespace {
-
-std::vector<double> values(const Tensor& t) {
-  Tensor c = t.detach().to(kDouble).contiguous();
-  const double* p = c.data_ptr<double>();
-  return {p, p + c.numel()};
-}
 
 // NumPy matmul with plain loops in double: the reference every case is compared with.
 Tensor reference_matmul(const Tensor& a, const Tensor& b) {

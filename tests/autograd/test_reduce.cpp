@@ -12,40 +12,19 @@
 #include "gradcheck_support.h"
 
 using namespace tg;
+using tg::testing::values;
+using tg::testing::require_values;
 using tg::testing::leaf;
 using tg::testing::one_output;
 using tg::testing::require_gradcheck;
 
 namespace {
 
-std::vector<double> values(const Tensor& t) {
-  Tensor c = t.detach().to(kDouble).contiguous();
-  return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
-}
-
-void require_values(const Tensor& t, const Shape& shape, const std::vector<double>& expected, double tol = 1e-6) {
-  REQUIRE(t.shape() == shape);
-  const std::vector<double> got = values(t);
-  REQUIRE(got.size() == expected.size());
-  for (size_t i = 0; i < got.size(); ++i) {
-    INFO("element " << i << ": got " << got[i] << ", expected " << expected[i]);
-    if (std::isnan(expected[i])) {
-      REQUIRE(std::isnan(got[i]));
-    } else {
-      REQUIRE(got[i] == Approx(expected[i]).margin(tol));
-    }
-  }
-}
-
 // [[1, 2, 3, 4], [2, 4, 6, 8]]
 Tensor sample(DType dtype = kDouble) { return tensor<double>({1, 2, 3, 4, 2, 4, 6, 8}, {2, 4}).to(dtype); }
 
 // The three layouts every differentiable reduction is checked on: {3, 4} float64 leaves.
-Tensor layout_leaf(const std::string& layout) {
-  if (layout == "transposed") return tg::testing::transposed_leaf(3, 4, true);
-  if (layout == "strided") return tg::testing::strided_leaf(3, 4, true);
-  return leaf({3, 4}, true);
-}
+Tensor layout_leaf(const std::string& layout) { return tg::testing::layout_leaf(layout, 3, 4, true); }
 
 using Reduction = std::function<Tensor(const Tensor&, const Shape&, bool)>;
 

@@ -11,26 +11,13 @@
 #include "gradcheck_support.h"
 
 using namespace tg;
+using tg::testing::values;
+using tg::testing::require_values;
 using tg::testing::leaf;
 using tg::testing::one_output;
 using tg::testing::require_gradcheck;
 
 namespace {
-
-std::vector<double> values(const Tensor& t) {
-  Tensor c = t.detach().to(kDouble).contiguous();
-  return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
-}
-
-void require_values(const Tensor& t, const Shape& shape, const std::vector<double>& expected, double tol = 1e-6) {
-  REQUIRE(t.shape() == shape);
-  const std::vector<double> got = values(t);
-  REQUIRE(got.size() == expected.size());
-  for (size_t i = 0; i < got.size(); ++i) {
-    INFO("element " << i << ": got " << got[i] << ", expected " << expected[i]);
-    REQUIRE(got[i] == Approx(expected[i]).margin(tol));
-  }
-}
 
 // One assertion on the worst element, so large tensors stay cheap to check.
 void require_close(const Tensor& a, const Tensor& b, double tol) {
@@ -49,11 +36,7 @@ void require_close(const Tensor& a, const Tensor& b, double tol) {
   REQUIRE(worst <= tol);
 }
 
-Tensor layout_leaf(const std::string& layout) {
-  if (layout == "transposed") return tg::testing::transposed_leaf(3, 4);
-  if (layout == "strided") return tg::testing::strided_leaf(3, 4);
-  return leaf({3, 4});
-}
+Tensor layout_leaf(const std::string& layout) { return tg::testing::layout_leaf(layout, 3, 4); }
 
 // softmax written with the unfused ops, as a reference.
 Tensor reference_softmax(const Tensor& x, int64_t dim) {

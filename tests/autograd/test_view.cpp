@@ -4,6 +4,7 @@
 #include "gradcheck_support.h"
 
 using namespace tg;
+using tg::testing::values;
 using tg::testing::leaf;
 using tg::testing::require_gradcheck;
 using tg::testing::strided_leaf;
@@ -11,23 +12,13 @@ using tg::testing::transposed_leaf;
 
 namespace {
 
-std::vector<double> values(const Tensor& t) {
-  Tensor c = t.detach().to(kDouble).contiguous();
-  const double* p = c.data_ptr<double>();
-  return {p, p + c.numel()};
-}
-
 // 0 1 2 / 3 4 5 (2 x 3)
 Tensor small() { return arange(6.0, kDouble).view({2, 3}); }
 
 using Fn = std::function<Tensor(const Tensor&)>;
 
 // The three layouts every view op is checked on, all with logical shape {2, 3}.
-Tensor make_input(const std::string& layout) {
-  if (layout == "transposed") return transposed_leaf(2, 3);
-  if (layout == "strided") return strided_leaf(2, 3);
-  return leaf({2, 3});
-}
+Tensor make_input(const std::string& layout) { return tg::testing::layout_leaf(layout, 2, 3); }
 
 }  // namespace
 

@@ -6,7 +6,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <string>
+#include <vector>
 
 namespace tg::testing {
 
@@ -35,6 +37,37 @@ inline Tensor strided_leaf(int64_t rows, int64_t cols, bool away_from_zero = fal
   Tensor t = base.slice(1, 0, 2 * cols, 2);
   REQUIRE_FALSE(t.is_contiguous());
   return t.requires_grad_(true);
+}
+
+// A tensor's elements as doubles, in logical (row-major) order.
+inline std::vector<double> values(const Tensor& t) {
+  Tensor c = t.detach().to(kDouble).contiguous();
+  const double* p = c.data_ptr<double>();
+  return {p, p + c.numel()};
+}
+
+// REQUIREs shape and elements (a NaN expected means a NaN got), naming the first wrong element.
+inline void require_values(const Tensor& t, const Shape& shape, const std::vector<double>& expected,
+                           double tol = 1e-6) {
+  REQUIRE(t.shape() == shape);
+  const std::vector<double> got = values(t);
+  REQUIRE(got.size() == expected.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    INFO("element " << i << ": got " << got[i] << ", expected " << expected[i]);
+    if (std::isnan(expected[i])) {
+      REQUIRE(std::isnan(got[i]));
+    } else {
+      REQUIRE(got[i] == Approx(expected[i]).margin(tol));
+    }
+  }
+}
+
+// The three layouts every differentiable op is checked on ("contiguous", "transposed", "strided"),
+// as float64 leaves of logical shape {rows, cols}.
+inline Tensor layout_leaf(const std::string& layout, int64_t rows, int64_t cols, bool away_from_zero = false) {
+  if (layout == "transposed") return transposed_leaf(rows, cols, away_from_zero);
+  if (layout == "strided") return strided_leaf(rows, cols, away_from_zero);
+  return leaf({rows, cols}, away_from_zero);
 }
 
 // REQUIREs that gradcheck (and gradgradcheck when asked) passes, printing the worst element.

@@ -3,6 +3,8 @@
 #include <tapegrad/autograd/grad_mode.h>
 #include <tapegrad/autograd/ops.h>
 
+#include "kernels/transpose.h"
+
 namespace tg::autograd {
 
 AccumulateGrad::AccumulateGrad(Tensor leaf) : leaf_(std::move(leaf)) {}
@@ -14,6 +16,23 @@ Tensor run_hooks(const std::vector<std::pair<size_t, GradHook>>& hooks, Tensor g
   }
   return grad;
 }
+
+namespace {
+
+// A contiguous copy of g. The weight gradient of x @ W^T comes out as (x^T g)^T, a transposed
+// view: a blocked transpose copies it several times faster than the generic strided clone.
+Tensor contiguous_copy(const Tensor& g) {
+  const bool transposed_2d = g.dim() == 2 && g.stride(0) == 1 && g.stride(1) == g.size(0) && g.size(0) > 1 &&
+                             g.size(1) > 1 && g.is_floating_point();
+  if (!transposed_2d) return g.clone();
+  Tensor out = empty(g.shape(), g.dtype());
+  dispatch_floating(g.dtype(), "AccumulateGrad", [&]<typename T>() {
+    kernels::transpose_2d<T>(g.data_ptr<T>(), out.data_ptr<T>(), g.size(0), g.size(1));
+  });
+  return out;
+}
+
+}  // namespace
 
 tensor_list AccumulateGrad::apply(tensor_list&& grads) {
   Tensor g = std::move(grads[0]);
@@ -28,7 +47,7 @@ tensor_list AccumulateGrad::apply(tensor_list&& grads) {
     // Take ownership only of a private, contiguous buffer; views (e.g. an expanded scalar) are copied.
     const bool private_buffer = g.is_contiguous() && g.impl_ptr().use_count() == 1 &&
                                 g.impl()->storage.use_count() == 1 && !g.requires_grad();
-    acc = private_buffer ? g.detach() : g.clone().detach();
+    acc = private_buffer ? g.detach() : contiguous_copy(g).detach();
   } else if (acc.requires_grad()) {
     acc = acc.detach() + g;  // a grad built with create_graph is never mutated in place
   } else {

@@ -124,9 +124,15 @@ inline std::string svg_search(const std::vector<Trial>& ranked) {
       "<text x='{}' y='25' text-anchor='middle' font-size='14'>random search: validation accuracy against lr ({} "
       "trials)</text>\n<rect x='{}' y='{}' width='{}' height='{}' fill='none' stroke='#999'/>\n",
       kW, kH, kW / 2, ranked.size(), kPad, kPad, kW - 2 * kPad, kH - 2 * kPad);
-  for (int e = static_cast<int>(std::ceil(xlo)); e <= static_cast<int>(std::floor(xhi)); ++e)
-    s += fmt::format("<text x='{:.1f}' y='{}' text-anchor='middle'>1e{}</text>\n", px(std::pow(10.0, e)),
-                     kH - kPad + 16, e);
+  // Ticks at 1, 2 and 5 times each power of ten inside the range.
+  for (int e = static_cast<int>(std::floor(xlo)); e <= static_cast<int>(std::ceil(xhi)); ++e)
+    for (double m : {1.0, 2.0, 5.0}) {
+      const double v = m * std::pow(10.0, e);
+      if (std::log10(v) < xlo || std::log10(v) > xhi) continue;
+      s += fmt::format("<line x1='{0:.1f}' x2='{0:.1f}' y1='{1}' y2='{2}' stroke='#999'/>", px(v), kH - kPad,
+                       kH - kPad + 4);
+      s += fmt::format("<text x='{:.1f}' y='{}' text-anchor='middle'>{:g}</text>\n", px(v), kH - kPad + 16, v);
+    }
   for (int k = 0; k <= 4; ++k) {
     const double a = ylo + (yhi - ylo) * k / 4;
     s += fmt::format("<text x='{}' y='{:.1f}' text-anchor='end'>{:.3f}</text>\n", kPad - 5, py(a) + 4, a);

@@ -3,7 +3,7 @@
 #   make test         install deps, build release, run ctest
 #   make test-asan    same with AddressSanitizer + UBSan (preset asan-ubsan)
 #   make release | debug | asan | bench | clean | deps
-# Variables: ARGS="..." (arguments for train), BENCH_ARGS="...",
+# Variables: ARGS="..." (arguments for train), BENCH_ARGS="..." (bench/compare.sh: --out FILE, benchmark flags),
 #            JOBS=N (build parallelism; default: Ninja's).
 
 SHELL := /bin/bash
@@ -17,7 +17,6 @@ BUILD_JOBS := $(if $(JOBS),-j $(JOBS),)
 
 # The training CLI if examples/train.cpp exists, else the quick start.
 TRAIN_EXE := $(if $(wildcard examples/train.cpp),build/release/examples/tapegrad-train,$(if $(wildcard examples/quickstart.cpp),build/release/examples/quickstart,))
-BENCH_EXES := $(patsubst bench/%.cpp,build/release/bench/%,$(wildcard bench/*.cpp))
 
 .PHONY: all deps release debug asan test test-debug test-asan train bench clean
 
@@ -50,8 +49,7 @@ train: release
 	$(TRAIN_EXE) $(ARGS)
 
 bench: release
-	@if [[ -z "$(BENCH_EXES)" ]]; then echo "make bench: no bench/*.cpp yet" >&2; exit 1; fi
-	@set -e; for b in $(BENCH_EXES); do echo "== $$b"; OMP_WAIT_POLICY=passive $$b $(BENCH_ARGS); done
+	@bench/compare.sh $(BENCH_ARGS)
 
 clean:
 	rm -rf build

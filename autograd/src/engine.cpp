@@ -5,8 +5,10 @@
 #include <tapegrad/autograd/node.h>
 #include <tapegrad/autograd/ops.h>
 
-#include <unordered_map>
-#include <unordered_set>
+#include <algorithm>
+#include <bit>
+#include <cstdint>
+#include <optional>
 
 #include "accumulate_grad.h"
 
@@ -14,8 +16,53 @@ namespace tg::autograd {
 
 namespace {
 
-// Gradient slots of the nodes that are waiting to run.
-using Buffers = std::unordered_map<Node*, tensor_list>;
+// Node* -> a dense index 0, 1, 2, ... in order of first insertion; open addressing. The engine
+// keeps per-node state in vectors by this index: std::unordered_map's per-entry allocations and
+// rehashes were about half of the backward of a chain of small ops (bench/ W2).
+class NodeIndex {
+ public:
+  // The node's index, and whether it was just inserted.
+  std::pair<uint32_t, bool> insert(Node* n) {
+    if (2 * (size_ + 1) > slots_.size()) grow();
+    size_t i = probe(n);
+    if (slots_[i].node) return {slots_[i].index, false};
+    slots_[i] = {n, size_};
+    return {size_++, true};
+  }
+  std::optional<uint32_t> find(Node* n) const {
+    if (slots_.empty()) return std::nullopt;
+    const Slot& s = slots_[probe(n)];
+    return s.node ? std::optional<uint32_t>(s.index) : std::nullopt;
+  }
+  uint32_t at(Node* n) const {
+    auto i = find(n);
+    TG_CHECK(i.has_value(), "backward: internal error: node {} was not discovered", n->name());
+    return *i;
+  }
+
+ private:
+  struct Slot {
+    Node* node = nullptr;
+    uint32_t index = 0;
+  };
+  // The slot holding n, or the empty slot where it would go (Fibonacci hashing, linear probing).
+  size_t probe(Node* n) const {
+    const size_t mask = slots_.size() - 1;
+    size_t i = static_cast<size_t>((reinterpret_cast<uintptr_t>(n) * 0x9E3779B97F4A7C15ull) >> shift_) & mask;
+    while (slots_[i].node && slots_[i].node != n) i = (i + 1) & mask;
+    return i;
+  }
+  void grow() {
+    std::vector<Slot> old = std::move(slots_);
+    slots_.assign(std::max<size_t>(64, 2 * old.size()), Slot{});
+    shift_ = 64 - std::countr_zero(slots_.size());
+    for (const Slot& s : old)
+      if (s.node) slots_[probe(s.node)] = s;
+  }
+  std::vector<Slot> slots_;
+  int shift_ = 64;
+  uint32_t size_ = 0;
+};
 
 void accumulate_into(tensor_list& slots, uint32_t index, Tensor grad) {
   Tensor& slot = slots[index];
@@ -54,7 +101,20 @@ tensor_list run(const tensor_list& roots, const tensor_list& root_grads, bool ke
                 const tensor_list& inputs, bool allow_unused) {
   TG_CHECK(root_grads.empty() || root_grads.size() == roots.size(),
            "backward: got {} tensors but {} gradients", roots.size(), root_grads.size());
-  Buffers buffers;
+  NodeIndex index;
+  std::vector<Node*> order;          // nodes by index, in discovery order
+  std::vector<tensor_list> buffers;  // by index: gradient slots of nodes waiting to run (empty: none yet)
+  std::vector<int> dependencies;     // by index: edges pointing at the node from the part of the graph we run
+  auto add_node = [&](Node* n) {
+    auto added = index.insert(n);
+    if (added.second) {
+      order.push_back(n);
+      buffers.emplace_back();
+      dependencies.push_back(0);
+    }
+    return added;
+  };
+
   std::vector<Node*> root_nodes;
   std::vector<std::shared_ptr<Node>> keep_alive;  // roots' nodes, while we run
   for (size_t i = 0; i < roots.size(); ++i) {
@@ -70,55 +130,48 @@ tensor_list run(const tensor_list& roots, const tensor_list& root_grads, bool ke
     } else {
       TG_CHECK(g.shape() == r.shape(), "backward: gradient of shape {} for a tensor of shape {}", g.shape(), r.shape());
     }
-    tensor_list& slots = buffers[edge.fn.get()];
+    tensor_list& slots = buffers[add_node(edge.fn.get()).first];
     slots.resize(edge.fn->num_outputs() == 0 ? 1 : edge.fn->num_outputs());
     accumulate_into(slots, edge.input_nr, std::move(g));
     root_nodes.push_back(edge.fn.get());
     keep_alive.push_back(std::move(edge.fn));
   }
 
-  // Dependency counts: how many edges point at each node from the part of the graph we run.
-  std::unordered_map<Node*, int> dependencies;
-  std::vector<Node*> order;  // discovery order, used for pruning
+  // Dependency counts over the graph reachable from the roots.
   {
-    std::unordered_set<Node*> seen(root_nodes.begin(), root_nodes.end());
-    std::vector<Node*> stack(seen.begin(), seen.end());
-    order.assign(stack.begin(), stack.end());
+    std::vector<Node*> stack(order.begin(), order.end());  // the distinct roots
     while (!stack.empty()) {
       Node* n = stack.back();
       stack.pop_back();
       for (const Edge& e : n->next_edges()) {
         if (!e.valid()) continue;
-        ++dependencies[e.fn.get()];
-        if (seen.insert(e.fn.get()).second) {
-          stack.push_back(e.fn.get());
-          order.push_back(e.fn.get());
-        }
+        auto [i, fresh] = add_node(e.fn.get());
+        ++dependencies[i];
+        if (fresh) stack.push_back(e.fn.get());
       }
     }
   }
 
   const bool capturing = !inputs.empty();
   std::vector<Capture> captures;
-  std::unordered_set<Node*> needed;
+  std::vector<char> needed(order.size(), 0);  // by index
   tensor_list results(inputs.size());
   if (capturing) {
     for (size_t i = 0; i < inputs.size(); ++i) {
       Edge e = gradient_edge(inputs[i]);
       TG_CHECK(e.valid(), "grad: input {} (shape {}) does not require grad", i, inputs[i].shape());
       captures.push_back({e.fn.get(), e.input_nr, i});
-      needed.insert(e.fn.get());
+      if (auto k = index.find(e.fn.get())) needed[*k] = 1;  // absent: not reachable, stays undefined
     }
     // A node is needed when one of its successors is: iterate to a fixed point over the reverse of
     // discovery order (children tend to come after parents, so this converges in few passes).
     for (bool changed = true; changed;) {
       changed = false;
-      for (auto it = order.rbegin(); it != order.rend(); ++it) {
-        Node* n = *it;
-        if (needed.count(n)) continue;
-        for (const Edge& e : n->next_edges()) {
-          if (e.valid() && needed.count(e.fn.get())) {
-            needed.insert(n);
+      for (size_t k = order.size(); k-- > 0;) {
+        if (needed[k]) continue;
+        for (const Edge& e : order[k]->next_edges()) {
+          if (e.valid() && needed[index.at(e.fn.get())]) {
+            needed[k] = 1;
             changed = true;
             break;
           }
@@ -129,16 +182,16 @@ tensor_list run(const tensor_list& roots, const tensor_list& root_grads, bool ke
 
   std::vector<Node*> ready;
   for (Node* r : root_nodes)
-    if (dependencies[r] == 0 && std::find(ready.begin(), ready.end(), r) == ready.end()) ready.push_back(r);
+    if (dependencies[index.at(r)] == 0 && std::find(ready.begin(), ready.end(), r) == ready.end()) ready.push_back(r);
 
   GradModeGuard grad_mode(create_graph);
   while (!ready.empty()) {
     Node* node = ready.back();
     ready.pop_back();
-    auto found = buffers.find(node);
-    tensor_list grads = found == buffers.end() ? tensor_list(std::max<uint32_t>(node->num_outputs(), 1))
-                                               : std::move(found->second);
-    if (found != buffers.end()) buffers.erase(found);
+    const uint32_t k = index.at(node);
+    tensor_list grads = buffers[k].empty() ? tensor_list(std::max<uint32_t>(node->num_outputs(), 1))
+                                           : std::move(buffers[k]);
+    buffers[k] = tensor_list();
 
     // Hooks registered on non-leaf tensors see (and may replace) their gradient first.
     for (auto& hook : node->pre_hooks()) {
@@ -151,7 +204,7 @@ tensor_list run(const tensor_list& roots, const tensor_list& root_grads, bool ke
     if (capturing) {
       for (const Capture& c : captures)
         if (c.node == node) results[c.result_index] = grads[c.input_nr];
-      if (!needed.count(node) || dynamic_cast<AccumulateGrad*>(node) != nullptr) continue;
+      if (!needed[k] || dynamic_cast<AccumulateGrad*>(node) != nullptr) continue;
     }
 
     bool any_grad = false;
@@ -169,15 +222,16 @@ tensor_list run(const tensor_list& roots, const tensor_list& root_grads, bool ke
     for (size_t i = 0; i < edges.size(); ++i) {
       const Edge& e = edges[i];
       if (!e.valid()) continue;
+      const uint32_t next = index.at(e.fn.get());
       if (i < input_grads.size() && input_grads[i].defined()) {
         Tensor g = validate_gradient(*node, i, std::move(input_grads[i]));
         if (AnomalyMode::is_enabled() && has_non_finite(g))
           TG_FAIL("{}: returned NaN or Inf in its gradient for input {} (shape {})", node->name(), i, g.shape());
-        tensor_list& slots = buffers[e.fn.get()];
+        tensor_list& slots = buffers[next];
         if (slots.empty()) slots.resize(std::max<uint32_t>(e.fn->num_outputs(), 1));
         accumulate_into(slots, e.input_nr, std::move(g));
       }
-      if (--dependencies[e.fn.get()] == 0) ready.push_back(e.fn.get());
+      if (--dependencies[next] == 0) ready.push_back(e.fn.get());
     }
   }
 

@@ -76,7 +76,8 @@ class TrainingDiagnostics {
   };
   struct Param {
     std::string name;
-    Tensor value, before;
+    Tensor value, before;  // before: the weights at before_step (a buffer kept across steps)
+    bool has_before = false;
     double grad_norm_sum = 0, ratio_sum = 0;
     int64_t steps = 0;
   };

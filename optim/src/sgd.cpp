@@ -16,21 +16,35 @@ void SGDOptions::check() const {
 
 namespace {
 
-// x, g, v: n elements; v is null without momentum; fresh: v holds no history yet (v ← g).
-template <typename T>
-void sgd_kernel(int64_t n, T* x, const T* grad, T* v, bool fresh, const SGDOptions& o) {
-  const T lr = static_cast<T>(o.lr), rho = static_cast<T>(o.momentum), lambda = static_cast<T>(o.weight_decay);
-  const T keep = static_cast<T>(1 - o.dampening);
-#pragma omp parallel for if (n >= kParallelGrain)
+// x, g (and v when kMomentum): n elements each; kFresh: v holds no history yet (v <- g). The
+// options are template flags, so the loop body has no branches and vectorises.
+template <typename T, bool kMomentum, bool kNesterov, bool kDecay, bool kFresh>
+void sgd_loop(int64_t n, T* __restrict x, const T* __restrict grad, T* __restrict v, T lr, T rho, T lambda, T keep,
+              T sign) {
+#pragma omp parallel for simd if (parallel : n >= kParallelGrain)
   for (int64_t i = 0; i < n; ++i) {
-    T g = o.maximize ? -grad[i] : grad[i];
-    if (o.weight_decay != 0) g += lambda * x[i];
-    if (v) {
-      v[i] = fresh ? g : rho * v[i] + keep * g;
-      g = o.nesterov ? g + rho * v[i] : v[i];
+    T g = sign * grad[i];  // sign is -1 to maximize; exact either way
+    if constexpr (kDecay) g += lambda * x[i];
+    if constexpr (kMomentum) {
+      v[i] = kFresh ? g : rho * v[i] + keep * g;
+      g = kNesterov ? g + rho * v[i] : v[i];
     }
     x[i] -= lr * g;
   }
+}
+
+// v is null without momentum.
+template <typename T>
+void sgd_kernel(int64_t n, T* x, const T* grad, T* v, bool fresh, const SGDOptions& o) {
+  const T lr = static_cast<T>(o.lr), rho = static_cast<T>(o.momentum), lambda = static_cast<T>(o.weight_decay);
+  const T keep = static_cast<T>(1 - o.dampening), sign = o.maximize ? T(-1) : T(1);
+  auto run = [&]<bool kMomentum, bool kNesterov, bool kFresh>() {
+    if (o.weight_decay != 0) sgd_loop<T, kMomentum, kNesterov, true, kFresh>(n, x, grad, v, lr, rho, lambda, keep, sign);
+    else sgd_loop<T, kMomentum, kNesterov, false, kFresh>(n, x, grad, v, lr, rho, lambda, keep, sign);
+  };
+  if (!v) run.template operator()<false, false, false>();
+  else if (o.nesterov) fresh ? run.template operator()<true, true, true>() : run.template operator()<true, true, false>();
+  else fresh ? run.template operator()<true, false, true>() : run.template operator()<true, false, false>();
 }
 
 }  // namespace

@@ -9,7 +9,7 @@
 #
 # Options: --out FILE (written atomically; default: stdout), then any Google Benchmark flags
 # (e.g. --benchmark_filter=W1). Environment: BUILD_DIR (default build/release), REPETITIONS (5),
-# MIN_TIME (seconds per repetition, 0.2), OMP_WAIT_POLICY (default passive, as `make bench`).
+# MIN_TIME (seconds per repetition, 0.1), OMP_WAIT_POLICY (default passive, as `make bench`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,7 +21,7 @@ if [[ "${1:-}" == "--out" ]]; then
 fi
 build_dir=${BUILD_DIR:-build/release}
 repetitions=${REPETITIONS:-5}
-min_time=${MIN_TIME:-0.2}
+min_time=${MIN_TIME:-0.1}
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
 
 [[ -f "$build_dir/CMakeCache.txt" ]] || { echo "compare.sh: no build in $build_dir (run: make release)" >&2; exit 1; }
@@ -63,6 +63,11 @@ are then low and noisy, the ratios less so.
 
 $tables
 EOT
+  # Hand-written notes on the profiles (what is in the way of the targets not met); kept across runs.
+  if [[ -f bench/PROFILE_NOTES.md ]]; then
+    echo
+    cat bench/PROFILE_NOTES.md
+  fi
 }
 if [[ -n "$out" ]]; then
   tmp=$(mktemp "$out.XXXXXX")

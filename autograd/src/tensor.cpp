@@ -4,6 +4,7 @@
 #include <tapegrad/autograd/ops.h>
 #include <tapegrad/autograd/tensor.h>
 
+#include <algorithm>
 #include <atomic>
 #include <limits>
 
@@ -58,8 +59,14 @@ bool TensorImpl::is_contiguous() const {
 // ---- shape helpers ----------------------------------------------------------------------
 
 int64_t shape_numel(const Shape& shape) {
+  // A zero anywhere makes an empty tensor whatever the other sizes; otherwise the count must fit.
+  if (std::find(shape.begin(), shape.end(), int64_t{0}) != shape.end()) return 0;
   int64_t n = 1;
-  for (int64_t s : shape) n *= s;
+  for (int64_t s : shape) {
+    TG_CHECK(s <= 0 || n <= std::numeric_limits<int64_t>::max() / s, "shape {} has more elements than int64 can count",
+             shape);
+    n *= s;
+  }
   return n;
 }
 
@@ -68,7 +75,12 @@ Shape contiguous_strides(const Shape& shape) {
   int64_t s = 1;
   for (int64_t d = static_cast<int64_t>(shape.size()) - 1; d >= 0; --d) {
     strides[d] = s;
-    s *= std::max<int64_t>(shape[d], 1);
+    if (d == 0) break;
+    // Sizes of 0 count as 1, so an empty tensor with huge other sizes can still overflow here.
+    const int64_t size = std::max<int64_t>(shape[d], 1);
+    TG_CHECK(s <= std::numeric_limits<int64_t>::max() / size, "shape {} is too large to lay out (its strides overflow int64)",
+             shape);
+    s *= size;
   }
   return strides;
 }

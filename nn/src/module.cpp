@@ -244,9 +244,9 @@ Module::LoadResult Module::load_state_dict(const StateDict& state, bool strict) 
   for (const auto& [name, t] : state) given[name] = &t;
   for (const auto& [name, t] : own)
     if (!given.count(name)) result.missing_keys.push_back(name);
-  for (const auto& [name, t] : state)
-    if (std::none_of(own.begin(), own.end(), [&](const auto& kv) { return kv.first == name; }))
-      result.unexpected_keys.push_back(name);
+  for (const auto& entry : state)  // not a structured binding: clang 14 cannot capture those
+    if (std::none_of(own.begin(), own.end(), [&](const auto& kv) { return kv.first == entry.first; }))
+      result.unexpected_keys.push_back(entry.first);
   if (strict && (!result.missing_keys.empty() || !result.unexpected_keys.empty())) {
     TG_FAIL("{}.load_state_dict: missing keys [{}], unexpected keys [{}]", type_name_,
             fmt::join(result.missing_keys, ", "), fmt::join(result.unexpected_keys, ", "));

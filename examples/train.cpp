@@ -21,6 +21,7 @@
 
 #include "train/distributed.h"
 #include "train/insight.h"
+#include "train/divergence.h"
 #include "train/model.h"
 #include "train/report.h"
 #include "train/sanity.h"
@@ -47,6 +48,7 @@ struct Options {
   std::string data_dir = data::FashionMNIST::kDefaultDir;
   std::string checkpoint, resume, metrics, plot;
   int64_t train_samples = 0, test_samples = 0;  // 0: all
+  bool detect_anomaly = false;
   train::InsightConfig insight;                  // --diagnostics, --max-norm, --ema
   bool sanity = false;
   double val_split = 0;  // > 0: evaluate on the last part of the training images, not the test set
@@ -240,6 +242,7 @@ int run(const Options& o, const nlohmann::json& options_json, train::Distributed
 
   auto model = train::make_model(o.model);
   auto opt = make_optimizer(o, model->parameters());
+  train::DivergenceCheck divergence(*model, o.detect_anomaly);
   train::StepExtras extras(*model, o.insight);
   auto sched = make_schedule(o, *opt, loader.num_batches());
   const bool per_batch_schedule = o.schedule == "onecycle";
@@ -263,14 +266,14 @@ int run(const Options& o, const nlohmann::json& options_json, train::Distributed
     int64_t correct = 0, seen = 0, step = 0;
     const double lr_used = opt->lr(0);
     for (const data::Batch& batch : loader) {
+      divergence.at(epoch + 1, step + 1);
       Tensor x = pre ? pre->apply(batch.data) : batch.data;
       Tensor logits = dist.forward(*model, x);
       Tensor loss = cross_entropy(logits, batch.target);
       const double loss_value = loss.item<double>();
-      TG_CHECK(std::isfinite(loss_value), "training diverged: the loss is {} at epoch {} step {} (lower --lr?)",
-               loss_value, epoch + 1, step + 1);
+      divergence.check_loss(loss_value);
       opt->zero_grad();
-      loss.backward();
+      divergence.backward(loss);
       dist.finish_gradients();
       extras.before_step();
       opt->step();
@@ -300,6 +303,7 @@ int run(const Options& o, const nlohmann::json& options_json, train::Distributed
     m.diagnostics = extras.end_epoch(m.epoch, o.plot);
     history.push_back(m);
     std::fflush(stdout);
+    if (!o.checkpoint.empty()) train::check_finite_state(*model, epoch + 1, o.checkpoint);
     if (!o.checkpoint.empty())
       save_checkpoint(o.checkpoint, *model, *opt, sched.get(), pre.get(), epoch + 1, history, options_json,
                       extras.state());
@@ -363,6 +367,7 @@ int main(int argc, char** argv) {
   app.add_option("--plot", o.plot, "loss/accuracy picture, .svg or .png");
   app.add_option("--train-samples", o.train_samples, "use only the first N training images")->check(CLI::NonNegativeNumber);
   app.add_option("--test-samples", o.test_samples, "use only the first N test images")->check(CLI::NonNegativeNumber);
+  app.add_flag("--detect-anomaly", o.detect_anomaly, "on NaN/Inf, name the module (forward) or op (backward) that made it");
   app.add_flag("--diagnostics", o.insight.diagnostics,
                "per-epoch table of activation statistics, dead ReLUs, gradient norms and update/weight ratios");
   app.add_option("--max-norm", o.insight.max_norm, "clamp each unit's incoming weight vector to this L2 norm")

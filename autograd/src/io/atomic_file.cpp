@@ -8,8 +8,12 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <csignal>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
+#include <optional>
 
 #include "io/unique_fd.h"
 
@@ -59,6 +63,22 @@ void sync_folder(const std::string& path) {
   }
 }
 
+// Fault injection for the crash tests (README, Reliability): TAPEGRAD_FAULT_KILL_WRITE=<k>:<n> makes
+// this process SIGKILL itself during its k-th atomic write (1-based), after writing and syncing the
+// first n bytes of the temporary file (n >= the size: complete, just before the rename).
+// Returns n when this call is the one to kill.
+std::optional<size_t> injected_kill_point() {
+  static const char* spec = std::getenv("TAPEGRAD_FAULT_KILL_WRITE");
+  static std::atomic<uint64_t> calls{0};
+  if (spec == nullptr) return std::nullopt;
+  unsigned long long k = 0, n = 0;
+  char tail = 0;
+  TG_CHECK(std::sscanf(spec, "%llu:%llu%c", &k, &n, &tail) == 2 && k > 0,
+           "TAPEGRAD_FAULT_KILL_WRITE: expected <k>:<bytes> with k >= 1, got '{}'", spec);
+  if (++calls != k) return std::nullopt;
+  return static_cast<size_t>(n);
+}
+
 }  // namespace
 
 void atomic_write_file(const std::string& path, std::string_view bytes) {
@@ -71,6 +91,11 @@ void atomic_write_file(const std::string& path, std::string_view bytes) {
     ::unlink(tmp.c_str());
     TG_FAIL("atomic_write_file: cannot write '{}' ({} '{}'): {}", path, step, tmp, errno_text(err));
   };
+  if (const std::optional<size_t> kill_after = injected_kill_point()) {
+    (void)write_all(fd.get(), bytes.substr(0, std::min(*kill_after, bytes.size())));
+    (void)::fsync(fd.get());
+    ::raise(SIGKILL);
+  }
   if (const int err = write_all(fd.get(), bytes)) fail("writing", err);
   if (::fsync(fd.get()) != 0) fail("syncing", errno);
   if (fd.close() != 0) fail("closing", errno);

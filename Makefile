@@ -2,6 +2,8 @@
 #   make train        install deps, build release, run the training CLI
 #   make test         install deps, build release, run ctest
 #   make test-asan    same with AddressSanitizer + UBSan (preset asan-ubsan)
+#   make test-tsan    ThreadSanitizer on tests/concurrency (preset tsan, OMP_NUM_THREADS=1)
+#   make fuzz         build the libFuzzer targets (preset fuzz, clang) and run each FUZZ_SECONDS
 #   make release | debug | asan | bench | clean | deps
 # Variables: ARGS="..." (arguments for train), BENCH_ARGS="..." (bench/compare.sh: --out FILE, benchmark flags),
 #            JOBS=N (build parallelism; default: Ninja's).
@@ -13,12 +15,13 @@ SHELL := /bin/bash
 ARGS       ?= --checkpoint runs/default/checkpoint.safetensors --metrics runs/default/metrics.csv --plot runs/default/plot.svg
 BENCH_ARGS ?=
 JOBS       ?=
+FUZZ_SECONDS ?= 60
 BUILD_JOBS := $(if $(JOBS),-j $(JOBS),)
 
 # The training CLI if examples/train.cpp exists, else the quick start.
 TRAIN_EXE := $(if $(wildcard examples/train.cpp),build/release/examples/tapegrad-train,$(if $(wildcard examples/quickstart.cpp),build/release/examples/quickstart,))
 
-.PHONY: all deps release debug asan test test-debug test-asan train bench clean
+.PHONY: all deps release debug asan test test-debug test-asan test-tsan fuzz train bench clean
 
 all: release
 
@@ -42,6 +45,17 @@ test-debug: debug
 
 test-asan: asan
 	ctest --preset asan-ubsan
+
+# Only what these need is built: the concurrency test executable, the fuzz targets.
+test-tsan: deps
+	cmake --preset tsan
+	cmake --build --preset tsan $(BUILD_JOBS)
+	ctest --preset tsan
+
+fuzz: deps
+	cmake --preset fuzz
+	cmake --build --preset fuzz $(BUILD_JOBS)
+	fuzz/run.sh $(FUZZ_SECONDS)
 
 train: release
 	@if [[ -z "$(TRAIN_EXE)" ]]; then \

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages tapegrad needs, and only those that are missing.
-# Usage: scripts/install-deps.sh [--optional]   (--optional adds gnuplot-nox and clang for fuzzing)
+# Usage: scripts/install-deps.sh [--optional]   (--optional adds gnuplot-nox)
 set -euo pipefail
 
 packages=(
@@ -14,9 +14,11 @@ packages=(
   libcli11-dev              # command-line options of the examples
   dataset-fashion-mnist     # the real data, /usr/share/datasets/fashion-mnist
   libopenmpi-dev openmpi-bin  # tg::distributed and its mpirun tests (optional for the build)
+  clang libclang-rt-14-dev  # CI: libFuzzer + sanitizer runtimes (preset fuzz)
+  libomp-dev                # OpenMP for clang (omp.h, libomp)
 )
 if [[ "${1:-}" == "--optional" ]]; then
-  packages+=(gnuplot-nox clang libclang-rt-14-dev)
+  packages+=(gnuplot-nox)
 fi
 
 missing=()

@@ -43,14 +43,16 @@ struct StepTimes {
   double wait_ms = 0;  // DDP: median time blocked on reductions after backward
 };
 
-// kind: "local" (no DDP), "overlap" (1 MiB buckets), "after" (one bucket: starts when backward ends).
+// kind: "local" (no DDP), "overlap" (1 MiB buckets), "after" (one bucket: starts when backward ends),
+// "nobuf" (as overlap, without broadcasting BatchNorm's running statistics before each forward).
 StepTimes w1_steps(const std::string& kind, int steps) {
   manual_seed(0);
   auto model = bench::make_w1_mlp();
   std::unique_ptr<dist::DistributedDataParallel> ddp;
   if (kind != "local")
     ddp = std::make_unique<dist::DistributedDataParallel>(
-        model, dist::DataParallelOptions{.bucket_cap_bytes = kind == "after" ? int64_t{1} << 30 : int64_t{1} << 20});
+        model, dist::DataParallelOptions{.bucket_cap_bytes = kind == "after" ? int64_t{1} << 30 : int64_t{1} << 20,
+                                         .broadcast_buffers = kind != "nobuf"});
   optim::Adam opt(model->parameters(), {.lr = 1e-3});
   const Tensor x = randn({128, 784});
   const Tensor y = randint(0, 10, {128});
@@ -84,12 +86,13 @@ void run_w1(int steps) {
                 "waiting for allreduce, ms |\n|---|---|---|---|---|---|\n");
   // With N ranks, "local" is each rank stepping alone, with no communication: the compute ceiling.
   const std::vector<std::string> kinds = world == 1 ? std::vector<std::string>{"local"}
-                                                    : std::vector<std::string>{"local", "overlap", "after"};
+                                                    : std::vector<std::string>{"local", "overlap", "after", "nobuf"};
   for (const std::string& kind : kinds) {
     const StepTimes t = w1_steps(kind, steps);
     const char* label = kind == "local" ? (world == 1 ? "one process, no DDP" : "no DDP (ranks step alone, no communication)")
                         : kind == "overlap" ? "DDP, 1 MiB buckets started during backward"
-                                            : "DDP, one bucket started after backward";
+                        : kind == "after"   ? "DDP, one bucket started after backward"
+                                            : "DDP, 1 MiB buckets, no buffer broadcast before forward";
     if (dist::rank() == 0)
       std::printf("| %s | %d | %d | %.2f | %.0f | %s |\n", label, world, get_num_threads(), t.step_ms,
                   128.0 * world / (t.step_ms / 1e3), kind == "local" ? "-" : fmt::format("{:.2f}", t.wait_ms).c_str());

@@ -66,13 +66,16 @@ inline std::shared_ptr<tg::nn::Sequential> make_cnn(const ModelConfig& c) {
 }
 
 // Re-initialises every Linear/Conv2d weight with the chosen scheme and zeroes the biases.
-inline void initialise(tg::nn::Module& model, const std::string& scheme) {
+// He's ReLU gain applies to layers that feed a ReLU; the output layer feeds the softmax, so under "he"
+// it gets gain 1 (LeCun's scale): with the ReLU gain the first logits are large and the initial loss
+// is ~3.1 instead of ln(10) = 2.3 (tapegrad-train --sanity).
+inline void initialise(tg::nn::Module& model, const std::string& scheme, const tg::nn::Module* output_layer) {
   namespace init = tg::nn::init;
   model.apply([&](tg::nn::Module& m) {
     if (m.type_name() != "Linear" && m.type_name() != "Conv2d") return;
     tg::Tensor& w = m.parameter("weight");
     if (scheme == "xavier") init::xavier_normal_(w);
-    else if (scheme == "he") init::kaiming_normal_(w, {.nonlinearity = "relu"});
+    else if (scheme == "he") init::kaiming_normal_(w, {.nonlinearity = &m == output_layer ? "linear" : "relu"});
     else if (scheme == "lecun") init::lecun_normal_(w);
     else if (scheme == "small") init::normal_(w, 0.0, 0.01);
     else TG_FAIL("--init: unknown scheme '{}' (expected xavier, he, lecun or small)", scheme);
@@ -85,7 +88,7 @@ inline std::shared_ptr<tg::nn::Sequential> make_model(const ModelConfig& c) {
   if (c.kind == "mlp") net = make_mlp(c);
   else if (c.kind == "cnn") net = make_cnn(c);
   else TG_FAIL("--model: unknown model '{}' (expected mlp or cnn)", c.kind);
-  initialise(*net, c.init);
+  initialise(*net, c.init, (*net)[net->size() - 1].get());
   return net;
 }
 

@@ -38,6 +38,19 @@ inline void ns_per(benchmark::State& state, const char* name, double units) {
                                                               benchmark::Counter::kInvert);
 }
 
+// Times step() after one untimed call (optimizer state, the allocator's cache): an optimizer's
+// step, or a training step; works for tapegrad's and LibTorch's objects alike.
+template <typename Step> void time_steps(benchmark::State& state, Step&& step) {
+  step();
+  for (auto _ : state) step();
+}
+
+// One step of an optimizer over the 1M parameters (4 x 512 x 512) of the optimizer workloads.
+template <typename Optimizer> void time_optimizer_steps(benchmark::State& state, Optimizer& opt) {
+  time_steps(state, [&] { opt.step(); });
+  rate(state, "Mparam/s", 1.048576);
+}
+
 }  // namespace bench
 
 #define BENCH_CONCAT_(a, b) a##b

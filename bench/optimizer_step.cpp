@@ -18,24 +18,17 @@ tensor_list params_with_grads() {
   return params;
 }
 
-template <typename Opt>
-void run(benchmark::State& state, Opt& opt) {
-  opt.step();
-  for (auto _ : state) opt.step();
-  bench::rate(state, "Mparam/s", 1.048576);
-}
-
 void adam_step(benchmark::State& state) {
   set_num_threads(bench::threads(state));
   optim::Adam opt(params_with_grads(), {.lr = 1e-3});
-  run(state, opt);
+  bench::time_optimizer_steps(state, opt);
 }
 BENCH_WORKLOAD("optimizer_adam_1M", "tapegrad", adam_step)->Unit(benchmark::kMicrosecond);
 
 void sgd_momentum_step(benchmark::State& state) {
   set_num_threads(bench::threads(state));
   optim::SGD opt(params_with_grads(), {.lr = 0.01, .momentum = 0.9});
-  run(state, opt);
+  bench::time_optimizer_steps(state, opt);
 }
 BENCH_WORKLOAD("optimizer_sgd_momentum_1M", "tapegrad", sgd_momentum_step)->Unit(benchmark::kMicrosecond);
 

@@ -15,8 +15,7 @@ void w1_mlp_step(benchmark::State& state) {
   optim::Adam opt(model->parameters(), {.lr = 1e-3});
   const Tensor x = randn({128, 784});
   const Tensor y = randint(0, 10, {128});
-  bench::train_step(*model, opt, x, y);  // warm-up: optimizer state, allocator cache
-  for (auto _ : state) bench::train_step(*model, opt, x, y);
+  bench::time_steps(state, [&] { bench::train_step(*model, opt, x, y); });
   bench::rate(state, "samples/s", 128);
 }
 BENCH_WORKLOAD("W1_mlp_step", "tapegrad", w1_mlp_step)->Unit(benchmark::kMillisecond);
@@ -28,8 +27,7 @@ void w4_cnn_step(benchmark::State& state) {
   optim::SGD opt(model->parameters(), {.lr = 0.01, .momentum = 0.9});
   const Tensor x = randn({64, 1, 28, 28});
   const Tensor y = randint(0, 10, {64});
-  bench::train_step(*model, opt, x, y);
-  for (auto _ : state) bench::train_step(*model, opt, x, y);
+  bench::time_steps(state, [&] { bench::train_step(*model, opt, x, y); });
   bench::rate(state, "samples/s", 64);
 }
 BENCH_WORKLOAD("W4_cnn_step", "tapegrad", w4_cnn_step)->Unit(benchmark::kMillisecond);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages tapegrad needs, and only those that are missing.
-# Usage: scripts/install-deps.sh [--optional]   (--optional adds gnuplot-nox)
+# Usage: scripts/install-deps.sh [--optional | --bench-only]   (--optional adds gnuplot-nox)
 set -euo pipefail
 
 packages=(
@@ -19,6 +19,10 @@ packages=(
 )
 if [[ "${1:-}" == "--optional" ]]; then
   packages+=(gnuplot-nox)
+fi
+# --bench-only (scripts/install-bench-deps.sh): just LibTorch, for bench/compare.sh; never CI.
+if [[ "${1:-}" == "--bench-only" ]]; then
+  packages=(libtorch-dev)
 fi
 
 missing=()

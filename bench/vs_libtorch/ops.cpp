@@ -132,24 +132,17 @@ std::vector<torch::Tensor> params_with_grads() {
   return params;
 }
 
-template <typename Opt>
-void run(benchmark::State& state, Opt& opt) {
-  opt.step();
-  for (auto _ : state) opt.step();
-  bench::rate(state, "Mparam/s", 1.048576);
-}
-
 void adam_step(benchmark::State& state) {
   set_threads(bench::threads(state));
   torch::optim::Adam opt(params_with_grads(), torch::optim::AdamOptions(1e-3));
-  run(state, opt);
+  bench::time_optimizer_steps(state, opt);
 }
 BENCH_WORKLOAD("optimizer_adam_1M", "libtorch", adam_step)->Unit(benchmark::kMicrosecond);
 
 void sgd_momentum_step(benchmark::State& state) {
   set_threads(bench::threads(state));
   torch::optim::SGD opt(params_with_grads(), torch::optim::SGDOptions(0.01).momentum(0.9));
-  run(state, opt);
+  bench::time_optimizer_steps(state, opt);
 }
 BENCH_WORKLOAD("optimizer_sgd_momentum_1M", "libtorch", sgd_momentum_step)->Unit(benchmark::kMicrosecond);
 

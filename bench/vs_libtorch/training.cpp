@@ -51,8 +51,7 @@ void w1_mlp_step(benchmark::State& state) {
   torch::optim::Adam opt(model->parameters(), torch::optim::AdamOptions(1e-3));
   const torch::Tensor x = torch::randn({128, 784});
   const torch::Tensor y = torch::randint(0, 10, {128});
-  train_step(model, opt, x, y);
-  for (auto _ : state) train_step(model, opt, x, y);
+  bench::time_steps(state, [&] { train_step(model, opt, x, y); });
   bench::rate(state, "samples/s", 128);
 }
 BENCH_WORKLOAD("W1_mlp_step", "libtorch", w1_mlp_step)->Unit(benchmark::kMillisecond);
@@ -64,8 +63,7 @@ void w4_cnn_step(benchmark::State& state) {
   torch::optim::SGD opt(model->parameters(), torch::optim::SGDOptions(0.01).momentum(0.9));
   const torch::Tensor x = torch::randn({64, 1, 28, 28});
   const torch::Tensor y = torch::randint(0, 10, {64});
-  train_step(model, opt, x, y);
-  for (auto _ : state) train_step(model, opt, x, y);
+  bench::time_steps(state, [&] { train_step(model, opt, x, y); });
   bench::rate(state, "samples/s", 64);
 }
 BENCH_WORKLOAD("W4_cnn_step", "libtorch", w4_cnn_step)->Unit(benchmark::kMillisecond);

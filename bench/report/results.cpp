@@ -66,8 +66,8 @@ std::string target_row(const std::string& what, double value, const std::string&
 
 std::string side_by_side(const Results::Table& table) {
   std::string out =
-      "| workload | threads | tapegrad | LibTorch | tapegrad / LibTorch | tapegrad rate | LibTorch rate |\n"
-      "|---|---:|---:|---:|---:|---:|---:|\n";
+      "| workload | threads | tapegrad | LibTorch | tapegrad / LibTorch | CPU-time ratio | tapegrad rate | LibTorch rate |\n"
+      "|---|---:|---:|---:|---:|---:|---:|---:|\n";
   for (const auto& [workload, by_threads] : table) {
     for (const auto& [threads, impls] : by_threads) {
       auto tg = impls.find("tapegrad");
@@ -75,17 +75,20 @@ std::string side_by_side(const Results::Table& table) {
       const Measurement& a = tg->second;
       auto lt = impls.find("libtorch");
       const Measurement* b = lt == impls.end() ? nullptr : &lt->second;
-      std::string ratio = "—", b_time = "—", b_rate;
+      std::string ratio = "—", cpu_ratio = "—", b_time = "—", b_rate;
       if (b && b->error.empty()) {
         b_time = format_time(b->seconds);
         b_rate = format_rate(*b);
         if (a.error.empty()) ratio = fmt::format("{:.2f}", a.seconds / b->seconds);
+        // With one thread the calling thread does all the work, so CPU time measures it even
+        // when other processes share the cores; with more, the other threads' time is missing.
+        if (a.error.empty() && threads == 1) cpu_ratio = fmt::format("{:.2f}", a.cpu_seconds / b->cpu_seconds);
       } else if (b) {
         b_time = "error: " + b->error;
       }
       const std::string a_time = a.error.empty() ? format_time(a.seconds) : "error: " + a.error;
-      out += fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n", workload, threads, a_time, b_time, ratio,
-                         a.error.empty() ? format_rate(a) : "", b_rate);
+      out += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} |\n", workload, threads, a_time, b_time, ratio,
+                         cpu_ratio, a.error.empty() ? format_rate(a) : "", b_rate);
     }
   }
   return out;
@@ -173,6 +176,7 @@ void Results::add(const benchmark::BenchmarkReporter::Run& run) {
     return;
   }
   s.seconds.push_back(run.GetAdjustedRealTime() / benchmark::GetTimeUnitMultiplier(run.time_unit));
+  s.cpu_seconds.push_back(run.GetAdjustedCPUTime() / benchmark::GetTimeUnitMultiplier(run.time_unit));
   for (const auto& [name, c] : run.counters) s.counters[name].push_back(c.value);
 }
 
@@ -184,6 +188,7 @@ Results::Table Results::medians() const {
     m.error = s.error;
     m.repetitions = static_cast<int>(s.seconds.size());
     m.seconds = median(s.seconds);
+    m.cpu_seconds = median(s.cpu_seconds);
     for (const auto& [name, values] : s.counters) m.counters[name] = median(values);
   }
   return t;

@@ -15,6 +15,7 @@ namespace bench {
 // The median over repetitions of one "<workload>/<impl>/threads:<n>".
 struct Measurement {
   double seconds = 0;                      // wall time per iteration
+  double cpu_seconds = 0;                  // the main thread's CPU time per iteration
   std::map<std::string, double> counters;  // rates such as "GB/s", medians likewise
   int repetitions = 0;
   std::string error;                       // non-empty when the benchmark was skipped
@@ -29,7 +30,7 @@ class Results {
 
  private:
   struct Samples {
-    std::vector<double> seconds;
+    std::vector<double> seconds, cpu_seconds;
     std::map<std::string, std::vector<double>> counters;
     std::string error;
   };

@@ -3,7 +3,10 @@
 // A workload is registered once per implementation under the name "<workload>/<impl>", at 1 and
 // 2 threads (the benchmark argument "threads"), timed on the wall clock:
 //
-//   static void mlp_step(benchmark::State& state) { ...setup...; for (auto _ : state) step(); }
+//   void mlp_step(benchmark::State& state) {
+//     tg::set_num_threads(bench::threads(state));  // ...setup, untimed...
+//     bench::time_steps(state, [&] { train_step(); });
+//   }
 //   BENCH_WORKLOAD("W1_mlp_step", "tapegrad", mlp_step)->Unit(benchmark::kMillisecond);
 //
 // bench/report/ pairs the rows with the same workload and thread count into one table.

@@ -1,5 +1,7 @@
 // View ops: new shape/strides/offset over the same storage, no copy. Backward of each is another
 // view-like op, so it stays differentiable.
+#include <algorithm>
+#include <limits>
 #include <numeric>
 
 #include "ops/elementwise_common.h"
@@ -22,7 +24,9 @@ Tensor make_view(const Tensor& base, Shape shape, Shape strides, int64_t offset)
 // Replaces one -1 in shape by what makes numel match.
 Shape infer_shape(const Shape& shape, int64_t numel, std::string_view op, const Shape& from) {
   Shape out = shape;
-  int64_t known = 1;
+  // With a 0 size the product is 0 whatever the others are; otherwise it must fit int64.
+  const bool has_zero = std::find(out.begin(), out.end(), int64_t{0}) != out.end();
+  int64_t known = has_zero ? 0 : 1;
   int infer = -1;
   for (size_t i = 0; i < out.size(); ++i) {
     if (out[i] == -1) {
@@ -30,7 +34,9 @@ Shape infer_shape(const Shape& shape, int64_t numel, std::string_view op, const 
       infer = static_cast<int>(i);
     } else {
       TG_CHECK(out[i] >= 0, "{}: invalid size {} in shape {}", op, out[i], shape);
-      known *= out[i];
+      TG_CHECK(has_zero || known <= std::numeric_limits<int64_t>::max() / out[i],
+               "{}: shape {} has more elements than int64 can count", op, shape);
+      if (!has_zero) known *= out[i];
     }
   }
   if (infer >= 0) {

@@ -111,6 +111,19 @@ TEST_CASE("var and std: unbiased and biased", "[reduce]") {
   REQUIRE(std::isnan(ones({1}, kDouble).var().item<double>()));
 }
 
+TEST_CASE("var and std: a braced or integer dim reduces that dim, not every element", "[reduce]") {
+  const Tensor x = sample();
+  require_values(x.var({0}), {4}, {0.5, 2, 4.5, 8}, 1e-12);
+  require_values(x.var(0), {4}, {0.5, 2, 4.5, 8}, 1e-12);
+  require_values(x.var({1}), {2}, {5.0 / 3, 20.0 / 3}, 1e-12);
+  require_values(x.var(1, false, true), {2, 1}, {1.25, 5}, 1e-12);
+  require_values(x.std({0}), {4}, {std::sqrt(0.5), std::sqrt(2.0), std::sqrt(4.5), std::sqrt(8.0)}, 1e-12);
+  require_values(x.std(-1, false), {2}, {std::sqrt(1.25), std::sqrt(5.0)}, 1e-12);
+  // The whole-tensor forms keep their meaning.
+  require_values(x.var(true), {}, {37.5 / 7}, 1e-12);
+  require_values(x.std(false), {}, {std::sqrt(37.5 / 8)}, 1e-12);
+}
+
 TEST_CASE("prod: all, one dim, dtypes and zeros", "[reduce]") {
   const Tensor x = tensor<double>({1, 2, 3, 4, 5, 6}, {2, 3});
   require_values(x.prod(), {}, {720});

@@ -53,7 +53,7 @@ TEST_CASE("PCA keeps the top components, in order", "[data][preprocess]") {
   pca.fit(x);
   Tensor y = pca.apply(x);
   REQUIRE(y.shape() == Shape{500, 3});
-  Tensor var = y.var(Shape{0});  // not var({0}): that braced 0 binds to var(bool unbiased)
+  Tensor var = y.var({0});
   Tensor ev = pca.eigenvalues();
   REQUIRE(allclose(var, ev.narrow(0, 0, 3), 1e-6));
   REQUIRE(ev[0].item<double>() >= ev[1].item<double>());

@@ -279,11 +279,17 @@ Tensor Tensor::sum(const Shape& dims, bool keepdim) const { return tg::sum(*this
 Tensor Tensor::mean() const { return tg::mean(*this); }
 Tensor Tensor::mean(int64_t dim, bool keepdim) const { return tg::mean(*this, Shape{dim}, keepdim); }
 Tensor Tensor::mean(const Shape& dims, bool keepdim) const { return tg::mean(*this, dims, keepdim); }
-Tensor Tensor::var(bool unbiased) const { return tg::var(*this, Shape{}, unbiased, false); }
+Tensor Tensor::var_all(bool unbiased) const { return tg::var(*this, Shape{}, unbiased, false); }
+Tensor Tensor::var(int64_t dim, bool unbiased, bool keepdim) const {
+  return tg::var(*this, Shape{dim}, unbiased, keepdim);
+}
 Tensor Tensor::var(const Shape& dims, bool unbiased, bool keepdim) const {
   return tg::var(*this, dims, unbiased, keepdim);
 }
-Tensor Tensor::std(bool unbiased) const { return tg::std(*this, Shape{}, unbiased, false); }
+Tensor Tensor::std_all(bool unbiased) const { return tg::std(*this, Shape{}, unbiased, false); }
+Tensor Tensor::std(int64_t dim, bool unbiased, bool keepdim) const {
+  return tg::std(*this, Shape{dim}, unbiased, keepdim);
+}
 Tensor Tensor::std(const Shape& dims, bool unbiased, bool keepdim) const {
   return tg::std(*this, dims, unbiased, keepdim);
 }

@@ -11,6 +11,7 @@
 #include <tapegrad/autograd/dtype.h>
 #include <tapegrad/autograd/error.h>
 
+#include <concepts>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -170,9 +171,16 @@ class Tensor {
   Tensor mean() const;
   Tensor mean(int64_t dim, bool keepdim = false) const;
   Tensor mean(const Shape& dims, bool keepdim = false) const;
-  Tensor var(bool unbiased = true) const;
+  // var()/var(bool) reduce every element. The bool form is a template so that a braced dim list
+  // cannot bind to it: x.var({0}) and x.var(0) reduce dim 0, as in PyTorch (with a plain bool
+  // parameter, {0} converted to `false` and silently reduced everything).
+  Tensor var() const { return var_all(true); }
+  template <std::same_as<bool> Bool> Tensor var(Bool unbiased) const { return var_all(unbiased); }
+  Tensor var(int64_t dim, bool unbiased = true, bool keepdim = false) const;
   Tensor var(const Shape& dims, bool unbiased = true, bool keepdim = false) const;
-  Tensor std(bool unbiased = true) const;
+  Tensor std() const { return std_all(true); }
+  template <std::same_as<bool> Bool> Tensor std(Bool unbiased) const { return std_all(unbiased); }
+  Tensor std(int64_t dim, bool unbiased = true, bool keepdim = false) const;
   Tensor std(const Shape& dims, bool unbiased = true, bool keepdim = false) const;
   Tensor prod() const;
   Tensor prod(int64_t dim, bool keepdim = false) const;
@@ -207,6 +215,8 @@ class Tensor {
   AutogradMeta& ensure_autograd_meta() const;
 
  private:
+  Tensor var_all(bool unbiased) const;
+  Tensor std_all(bool unbiased) const;
   std::shared_ptr<TensorImpl> impl_;
 };
 

@@ -80,7 +80,7 @@ void Normalize::fit(const Tensor& data) {
     std_ = data.std(dims, /*unbiased=*/false).contiguous();
   } else {
     mean_ = data.mean(0).contiguous();
-    std_ = data.std({0}, false).contiguous();
+    std_ = data.std(0, false).contiguous();
   }
 }
 

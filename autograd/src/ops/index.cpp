@@ -63,6 +63,27 @@ Tensor strided_as(const Tensor& t, const Shape& shape) {
   return Tensor(std::make_shared<TensorImpl>(t.impl()->storage, shape, t.strides(), t.storage_offset(), t.dtype()));
 }
 
+// Walks the fibres along dim d that gather and scatter_add work on: the loop shape is index's
+// shape with d collapsed, and each thread takes whole fibres, so a fibre's repeated indices are
+// applied in order by one thread. fibre(o, i, v) gets each fibre's start in out, index and values.
+template <typename T, typename Fibre>
+void for_each_index_fibre(const Tensor& out, const Tensor& index, const Tensor& values, int64_t d,
+                          std::string_view op, Fibre fibre) {
+  Shape fibres = index.shape();
+  fibres[d] = 1;
+  const Tensor out_f = strided_as(out, fibres), idx_f = strided_as(index, fibres), val_f = strided_as(values, fibres);
+  auto loop = ops::make_loop<3>(fibres, {&out_f, &idx_f, &val_f}, op);
+  T* po = out.data_ptr<T>();
+  const int64_t* ip = index.data_ptr<int64_t>();
+  const T* pv = values.data_ptr<T>();
+  const int64_t s0 = loop.inner_stride(0), s1 = loop.inner_stride(1), s2 = loop.inner_stride(2);
+  const int64_t len = index.size(d);
+  kernels::parallel_rows(loop, std::max<int64_t>(1, kernels::kGrainSize / std::max<int64_t>(len, 1)),
+                         [&](const std::array<int64_t, 3>& offs, int64_t n) {
+                           for (int64_t f = 0; f < n; ++f) fibre(po + offs[0] + f * s0, ip + offs[1] + f * s1, pv + offs[2] + f * s2);
+                         });
+}
+
 // (outer, size of dim, inner) of a shape.
 struct Block {
   int64_t outer = 1, inner = 1;
@@ -148,27 +169,12 @@ Tensor index_add_into(Tensor out, const Tensor& x, int64_t d, const Tensor& inde
 // out (a fresh tensor holding x, or zeros when x is undefined) += src scattered at index along d;
 // recorded as scatter_add(x, d, index, src). Arguments are checked by the caller.
 Tensor scatter_add_into(Tensor out, const Tensor& x, int64_t d, const Tensor& index, const Tensor& src) {
-  // Fibres along d as in gather; a fibre only writes its own fibre of out, so repeated indices
-  // accumulate in order within one thread.
-  Shape fibres = index.shape();
-  fibres[d] = 1;
-  const Tensor out_f = strided_as(out, fibres), idx_f = strided_as(index, fibres), src_f = strided_as(src, fibres);
-  auto loop = ops::make_loop<3>(fibres, {&out_f, &idx_f, &src_f}, "scatter_add");
+  // A fibre only writes its own fibre of out, so repeated indices accumulate in order.
   const int64_t len = index.size(d), so = out.stride(d), si = index.stride(d), ss = src.stride(d);
-  const int64_t* ip = index.data_ptr<int64_t>();
   dispatch_numeric(out.dtype(), "scatter_add", [&]<typename T>() {
-    T* po = out.data_ptr<T>();
-    const T* ps = src.data_ptr<T>();
-    const int64_t s0 = loop.inner_stride(0), s1 = loop.inner_stride(1), s2 = loop.inner_stride(2);
-    kernels::parallel_rows(loop, std::max<int64_t>(1, kernels::kGrainSize / std::max<int64_t>(len, 1)),
-                           [&](const std::array<int64_t, 3>& offs, int64_t n) {
-                             for (int64_t f = 0; f < n; ++f) {
-                               T* o = po + offs[0] + f * s0;
-                               const int64_t* i = ip + offs[1] + f * s1;
-                               const T* from = ps + offs[2] + f * s2;
-                               for (int64_t j = 0; j < len; ++j) o[i[j * si] * so] += from[j * ss];
-                             }
-                           });
+    for_each_index_fibre<T>(out, index, src, d, "scatter_add", [&](T* o, const int64_t* i, const T* from) {
+      for (int64_t j = 0; j < len; ++j) o[i[j * si] * so] += from[j * ss];
+    });
   });
   if (needs_grad({x, src})) {
     record("ScatterAddBackward", {x, src}, {out}, {index},
@@ -242,27 +248,12 @@ Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
   check_fits(index, x, d, false, "gather", "input");
   check_indices(index, x.size(d), d, "gather", x.shape());
   Tensor out = empty(index.shape(), x.dtype());
-  // Iterate over fibres along d (loop shape = index shape with d collapsed); each thread walks
-  // whole fibres: out[.., j, ..] = x[.., index[.., j, ..], ..].
-  Shape fibres = index.shape();
-  fibres[d] = 1;
-  const Tensor out_f = strided_as(out, fibres), idx_f = strided_as(index, fibres), x_f = strided_as(x, fibres);
-  auto loop = ops::make_loop<3>(fibres, {&out_f, &idx_f, &x_f}, "gather");
+  // out[.., j, ..] = x[.., index[.., j, ..], ..], one fibre along d at a time.
   const int64_t len = index.size(d), so = out.stride(d), si = index.stride(d), sx = x.stride(d);
-  const int64_t* ip = index.data_ptr<int64_t>();
   dispatch(x.dtype(), "gather", [&]<typename T>() {
-    T* po = out.data_ptr<T>();
-    const T* px = x.data_ptr<T>();
-    const int64_t s0 = loop.inner_stride(0), s1 = loop.inner_stride(1), s2 = loop.inner_stride(2);
-    kernels::parallel_rows(loop, std::max<int64_t>(1, kernels::kGrainSize / std::max<int64_t>(len, 1)),
-                           [&](const std::array<int64_t, 3>& offs, int64_t n) {
-                             for (int64_t f = 0; f < n; ++f) {
-                               T* o = po + offs[0] + f * s0;
-                               const int64_t* i = ip + offs[1] + f * s1;
-                               const T* xs = px + offs[2] + f * s2;
-                               for (int64_t j = 0; j < len; ++j) o[j * so] = xs[i[j * si] * sx];
-                             }
-                           });
+    for_each_index_fibre<T>(out, index, x, d, "gather", [&](T* o, const int64_t* i, const T* xs) {
+      for (int64_t j = 0; j < len; ++j) o[j * so] = xs[i[j * si] * sx];
+    });
   });
   if (needs_grad({x})) {
     record("GatherBackward", {x}, {out}, {index}, [in = x.shape(), d](const Tensor& g, const tensor_list& s, Needs) -> tensor_list {

@@ -9,17 +9,12 @@
 
 using namespace tg;
 using Catch::Contains;
+using tg::testing::values;
 
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kInf = std::numeric_limits<double>::infinity();
-
-// t's values (any dtype and strides) as doubles, in logical order.
-std::vector<double> values(const Tensor& t) {
-  Tensor c = t.detach().to(kDouble).contiguous();
-  return {c.data_ptr<double>(), c.data_ptr<double>() + c.numel()};
-}
 
 void require_values(const Tensor& t, const std::vector<double>& expected, double tol = 1e-12) {
   const std::vector<double> got = values(t);

@@ -26,7 +26,15 @@ for point in 0 $((size / 2)) $((size + 1)); do
   # The kill happened inside the save: its temporary file holds exactly the bytes written so far.
   tmp=$(ls "$dir"/ck.safetensors.tmp* 2>/dev/null | head -n 1)
   [[ -n "$tmp" ]] || { echo "FAIL: no temporary file left by the killed save at byte $point"; exit 1; }
-  [[ $(stat -c %s "$tmp") -eq $((point < size ? point : size)) ]] || { echo "FAIL: temporary file size"; exit 1; }
+  # (The killed run's epoch-2 checkpoint can differ in size from ref's by a few bytes: its metadata
+  # holds measured seconds. So a complete temporary file is checked by loading it instead.)
+  if (( point < size / 2 + 1 )); then
+    [[ $(stat -c %s "$tmp") -eq $point ]] || { echo "FAIL: temporary file size at byte $point"; exit 1; }
+  else
+    "$train" "${common[@]}" --resume "$tmp" > "$dir/tmp-load.log" ||
+      { echo "FAIL: the complete temporary file does not load"; exit 1; }
+    grep -q "resumed from .* after epoch 2" "$dir/tmp-load.log" || { echo "FAIL: temporary file is not epoch 2"; exit 1; }
+  fi
   "$train" "${common[@]}" --resume "$dir/ck.safetensors" --checkpoint "$dir/ck.safetensors" > "$dir/resumed.log"
   grep -q "resumed from .* after epoch 1" "$dir/resumed.log" || { echo "FAIL: did not resume after epoch 1"; exit 1; }
   got=$(checksum "$dir/resumed.log")
